@@ -1,0 +1,70 @@
+"""smale18.oracle — what an algorithm is allowed to see.
+
+Exact sources of ``A`` and ``y`` (:mod:`oracle.exact`), their exact dyadic answers within ``2^-n``
+(:mod:`oracle.dyadic`), the inexact input a candidate receives (:mod:`oracle.inexact`), the problems P1-P3 with
+rigorous duality-gap checks (:mod:`oracle.problems`) and the training-set oracle (:mod:`oracle.training`).
+"""
+
+from ._errors import (
+    InconsistentAnswerError,
+    InexactConversionError,
+    PrecisionCapExceeded,
+    PrecisionLoopError,
+    Smale18Error,
+)
+from ._verdict import Interval, Status, format_bound
+from .dyadic import DyadicArray
+from .exact import (
+    BallArray,
+    ExactArray,
+    OrthonormalDCT2,
+    ProductArray,
+    RationalArray,
+    SympyArray,
+    as_exact,
+    dct2,
+    distance_upper_bound,
+    from_float64,
+    hadamard,
+    hilbert,
+)
+from .inexact import DEFAULT_PRECISION_CAP, InexactInput, QueryLog, QueryRecord
+from .problems import BasisPursuitDenoise, ConvexHull, Lasso, MinimiserCheck, PointSet, SqrtLasso
+from .training import TrainingSample, TrainingSetLog, TrainingSetOracle
+
+__all__ = [
+    "Smale18Error",
+    "InexactConversionError",
+    "PrecisionCapExceeded",
+    "PrecisionLoopError",
+    "InconsistentAnswerError",
+    "Status",
+    "Interval",
+    "format_bound",
+    "DyadicArray",
+    "ExactArray",
+    "RationalArray",
+    "SympyArray",
+    "BallArray",
+    "ProductArray",
+    "OrthonormalDCT2",
+    "as_exact",
+    "from_float64",
+    "dct2",
+    "hadamard",
+    "hilbert",
+    "distance_upper_bound",
+    "InexactInput",
+    "QueryLog",
+    "QueryRecord",
+    "DEFAULT_PRECISION_CAP",
+    "SqrtLasso",
+    "Lasso",
+    "BasisPursuitDenoise",
+    "MinimiserCheck",
+    "PointSet",
+    "ConvexHull",
+    "TrainingSetOracle",
+    "TrainingSample",
+    "TrainingSetLog",
+]

@@ -1,0 +1,520 @@
+"""Exact sources of matrices and vectors, and the 2^-n rounding that turns them into oracle answers.
+
+An :class:`ExactArray` is a real matrix or vector known exactly: by rationals, by floats read as the dyadics they
+are, by sympy expressions, by a closed form (the orthonormal DCT-II), or by a callable that returns rigorous balls at
+any working precision. Its :meth:`~ExactArray.approx` returns a :class:`~oracle.dyadic.DyadicArray` ``A_n`` with
+
+    ||A_n - A||_2 <= 2^-n        (operator 2-norm for matrices, Euclidean norm for vectors),
+
+proven by ball arithmetic as described in ``proofs_notes/oracle.md``.
+"""
+
+from __future__ import annotations
+
+import abc
+from fractions import Fraction
+from typing import Callable
+
+import flint
+import numpy as np
+import sympy
+
+from . import _arb
+from ._errors import (
+    PrecisionLoopError,
+    Smale18Error,
+    check_finite_array,
+    check_prec_bits,
+    check_precision,
+    check_shape,
+)
+from .dyadic import DyadicArray
+
+__all__ = [
+    "ExactArray",
+    "RationalArray",
+    "SympyArray",
+    "BallArray",
+    "ProductArray",
+    "OrthonormalDCT2",
+    "as_exact",
+    "from_float64",
+    "dct2",
+    "hadamard",
+    "hilbert",
+    "distance_upper_bound",
+]
+
+
+def _sqrt_guard_bits(count: int) -> int:
+    """Smallest g >= 0 with count <= 4^g, i.e. sqrt(count) <= 2^g (exact integer arithmetic)."""
+    g = 0
+    while (1 << (2 * g)) < count:
+        g += 1
+    return g
+
+
+def _round_ball_table(table, q: int):
+    """Round each ball's midpoint to the grid 2^-q; return (integers, max radius as a Fraction).
+
+    For every ball b with midpoint c and radius r, the integer k satisfies |k 2^-q - c| <= 2^-q-1, so
+    |k 2^-q - v| <= 2^-q-1 + r for every v in b.
+    """
+    ints = []
+    rmax = Fraction(0)
+    for i, b in enumerate(table):
+        if not b.is_finite():
+            raise Smale18Error(f"entry ball {i} is not finite ({b}); the source is undefined there")
+        man, exp = b.mid().man_exp()
+        man, s = int(man), int(exp) + q
+        if s >= 0:
+            ints.append(man << s)
+        else:
+            ints.append((man + (1 << (-s - 1))) >> (-s))  # floor(man/2^-s + 1/2)
+        r = _arb.radius_fraction(b)
+        if r > rmax:
+            rmax = r
+    return ints, rmax
+
+
+class ExactArray(abc.ABC):
+    """A real matrix or vector known exactly; answers ``approx(n)`` within ``2^-n``.
+
+    Subclasses implement :meth:`_ball_table`, or override :meth:`_rounded` when they can round exactly.
+
+    Examples
+    --------
+    >>> A = RationalArray([["1/3", "2/3"], ["-1/7", "5"]])
+    >>> A10 = A.approx(10)
+    >>> distance_upper_bound(A10, A) <= Fraction(1, 2**10)
+    True
+    >>> A.approx(-1)
+    Traceback (most recent call last):
+    ...
+    oracle._errors.Smale18Error: n=-1 must be a non-negative integer (error bound 2^-n)
+    """
+
+    #: give up raising the working precision beyond this many times the target grid's bits (plus 4096)
+    MAX_PREC_FACTOR = 32
+
+    def __init__(self, shape):
+        self._shape = check_shape(shape)
+        self._cache: dict[int, DyadicArray] = {}
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return self._shape
+
+    @property
+    def size(self) -> int:
+        return int(np.prod(self._shape))
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(shape={self.shape})"
+
+    # -- what subclasses provide ----------------------------------------------------------------------------
+    @abc.abstractmethod
+    def _ball_table(self, prec_bits: int) -> tuple[list, np.ndarray]:
+        """Return ``(table, index)``: balls (flint ``arb``) enclosing distinct entry values at ``prec_bits``,
+        and an integer array of this array's shape with ``entry[i] in table[index[i]]``."""
+
+    def _rounded(self, q: int, prec_bits: int) -> tuple[np.ndarray, Fraction]:
+        """Integers ``k`` of this shape and a bound ``e`` with ``|k 2^-q - a| <= e`` entrywise."""
+        with flint.ctx.workprec(prec_bits):
+            table, index = self._ball_table(prec_bits)
+        ints, rmax = _round_ball_table(table, q)
+        tab = np.empty(len(ints), dtype=object)
+        tab[:] = ints
+        return tab[index], Fraction(1, 1 << (q + 1)) + rmax
+
+    # -- public ---------------------------------------------------------------------------------------------
+    def enclose(self, prec_bits: int = 128) -> flint.arb_mat:
+        """Ball matrix enclosing every entry, at ``prec_bits`` working precision (vectors as m x 1 columns)."""
+        prec_bits = check_prec_bits(prec_bits)
+        with flint.ctx.workprec(prec_bits):
+            table, index = self._ball_table(prec_bits)
+            idx = index if index.ndim == 2 else index.reshape(-1, 1)
+            return flint.arb_mat([[table[k] for k in row] for row in idx.tolist()])
+
+    def approx(self, n: int) -> DyadicArray:
+        """A dyadic array within ``2^-n`` of this one, in operator 2-norm (matrices) or Euclidean norm (vectors).
+
+        The answer lies on the grid ``2^-(n+g+1)`` with ``sqrt(size) <= 2^g``; each entry is within
+        ``2^-(n+g+2) + r`` of the true entry, where ``r`` is the largest ball radius, and the working precision is
+        doubled until ``size * (2^-(n+g+2) + r)^2 <= 4^-n``, which bounds the Frobenius (hence operator) norm of
+        the error. Answers are cached per ``n``; the same ``n`` always gives the same answer.
+        """
+        n = check_precision(n)
+        if n in self._cache:
+            return self._cache[n]
+        g = _sqrt_guard_bits(self.size)
+        q = n + g + 1
+        prec = q + 64
+        limit = self.MAX_PREC_FACTOR * (q + 64) + 4096
+        budget = Fraction(1, 1 << (2 * n))
+        while True:
+            ints, err = self._rounded(q, prec)
+            if self.size * err * err <= budget:
+                break
+            if prec >= limit:
+                raise PrecisionLoopError(
+                    f"could not enclose the entries tightly enough for n={n}: at prec_bits={prec} the entrywise "
+                    f"error bound is {float(err):.3e} > 2^-{n}/sqrt({self.size}); the source's balls do not tighten"
+                )
+            prec = min(2 * prec, limit)
+        answer = DyadicArray(ints.reshape(self.shape), -q)
+        self._cache[n] = answer
+        return answer
+
+    def to_fmpq_mat(self) -> flint.fmpq_mat:
+        """The exact rational matrix (vectors as columns); raise if the entries are not known to be rational."""
+        raise Smale18Error(f"{type(self).__name__} has no exact rational form")
+
+    @property
+    def is_rational(self) -> bool:
+        """True when :meth:`to_fmpq_mat` gives the exact entries."""
+        return False
+
+    def __matmul__(self, other: "ExactArray") -> "ProductArray":
+        return ProductArray(self, as_exact(other))
+
+
+class RationalArray(ExactArray):
+    """Exact rational entries: ints, :class:`~fractions.Fraction`, strings like ``"-3/7"``, or float64 (read exactly).
+
+    Rounding to the grid is done in exact integer arithmetic (error at most ``2^-q-1`` per entry, no balls).
+
+    >>> RationalArray(["1/3", 2]).approx(4).to_fractions().tolist()
+    [Fraction(21, 64), Fraction(2, 1)]
+    """
+
+    def __init__(self, values):
+        arr = np.array(values, dtype=object)
+        super().__init__(arr.shape)
+        fr = []
+        for i, v in enumerate(arr.reshape(-1)):
+            if isinstance(v, (float, np.floating)):
+                if not np.isfinite(v):
+                    raise Smale18Error(f"values[{i}]={v!r} is not finite; exact inputs must be finite")
+                fr.append(Fraction(float(v)))
+            elif isinstance(v, (bool, np.bool_)):
+                raise Smale18Error(f"values[{i}]={v!r} must be a number, not a bool")
+            else:
+                try:
+                    fr.append(Fraction(v) if not isinstance(v, (np.integer,)) else Fraction(int(v)))
+                except (TypeError, ValueError, ZeroDivisionError):
+                    raise Smale18Error(f"values[{i}]={v!r} is not an exact rational (int, Fraction, 'p/q')") from None
+        self._values = np.array(fr, dtype=object).reshape(self.shape)
+
+    @property
+    def values(self) -> np.ndarray:
+        """The exact entries as Fractions (a copy)."""
+        return self._values.copy()
+
+    @property
+    def is_rational(self) -> bool:
+        return True
+
+    def _ball_table(self, prec_bits):
+        table = [flint.arb(flint.fmpq(f.numerator, f.denominator)) for f in self._values.flat]
+        return table, np.arange(self.size).reshape(self.shape)
+
+    def _rounded(self, q, prec_bits):
+        out = np.empty(self.size, dtype=object)
+        for i, f in enumerate(self._values.flat):
+            # nearest integer to f 2^q, ties up: floor((2 p 2^q + d) / (2 d))
+            out[i] = ((f.numerator << (q + 1)) + f.denominator) // (2 * f.denominator)
+        return out.reshape(self.shape), Fraction(1, 1 << (q + 1))
+
+    def to_fmpq_mat(self) -> flint.fmpq_mat:
+        vals = self._values if self._values.ndim == 2 else self._values.reshape(-1, 1)
+        return flint.fmpq_mat([[flint.fmpq(f.numerator, f.denominator) for f in row] for row in vals])
+
+    def to_json(self) -> dict:
+        return {"type": "rational", "shape": list(self.shape), "values": [str(f) for f in self._values.flat]}
+
+
+def from_float64(values) -> RationalArray:
+    """Float64 values read as the exact dyadic rationals they are (NaN/inf rejected)."""
+    arr = check_finite_array(values, "values")
+    return RationalArray(arr)
+
+
+# -- sympy expressions ----------------------------------------------------------------------------------------
+_UNARY = {
+    sympy.cos: "cos",
+    sympy.sin: "sin",
+    sympy.tan: "tan",
+    sympy.exp: "exp",
+    sympy.log: "log",
+    sympy.atan: "atan",
+    sympy.cosh: "cosh",
+    sympy.sinh: "sinh",
+    sympy.tanh: "tanh",
+}
+
+
+def _sympy_to_arb(expr, memo: dict) -> flint.arb:
+    """Ball enclosing a real sympy expression at the current flint working precision."""
+    hit = memo.get(expr)
+    if hit is not None:
+        return hit
+    if expr.is_Integer:
+        out = flint.arb(int(expr))
+    elif expr.is_Rational:
+        out = flint.arb(flint.fmpq(int(expr.p), int(expr.q)))
+    elif expr.is_Float:
+        sign, man, exp, _ = expr._mpf_
+        v = flint.fmpq(int(man)) * flint.fmpq(2) ** int(exp) if exp >= 0 else flint.fmpq(int(man), 1 << -int(exp))
+        out = flint.arb(-v if sign else v)
+    elif expr is sympy.pi:
+        out = flint.arb.pi()
+    elif expr is sympy.E:
+        out = flint.arb.const_e()
+    elif expr.is_Add:
+        out = flint.arb(0)
+        for a in expr.args:
+            out = out + _sympy_to_arb(a, memo)
+    elif expr.is_Mul:
+        out = flint.arb(1)
+        for a in expr.args:
+            out = out * _sympy_to_arb(a, memo)
+    elif expr.is_Pow:
+        base, e = expr.args
+        b = _sympy_to_arb(base, memo)
+        if e.is_Integer:
+            out = b ** int(e) if int(e) >= 0 else 1 / (b ** (-int(e)))
+        elif e.is_Rational:
+            r = b.root(int(e.q)) if e.q != 2 else b.sqrt()
+            out = r ** int(e.p) if e.p >= 0 else 1 / (r ** (-int(e.p)))
+        else:
+            out = (b.log() * _sympy_to_arb(e, memo)).exp()
+    elif type(expr) in _UNARY:
+        (arg,) = expr.args
+        if type(expr) is sympy.cos and (arg / sympy.pi).is_Rational:
+            r = arg / sympy.pi
+            out = flint.arb.cos_pi_fmpq(flint.fmpq(int(r.p), int(r.q)))
+        elif type(expr) is sympy.sin and (arg / sympy.pi).is_Rational:
+            r = arg / sympy.pi
+            out = flint.arb.sin_pi_fmpq(flint.fmpq(int(r.p), int(r.q)))
+        else:
+            out = getattr(_sympy_to_arb(arg, memo), _UNARY[type(expr)])()
+    elif expr.is_number and expr.is_real is False:
+        raise Smale18Error(f"expression {expr} is not real; smale18's exact sources are real")
+    else:
+        raise Smale18Error(
+            f"cannot enclose {expr} ({type(expr).__name__}) in ball arithmetic; supported: rationals, floats, pi, E, "
+            "+, *, powers, " + ", ".join(sorted(_UNARY.values()))
+        )
+    memo[expr] = out
+    return out
+
+
+class SympyArray(ExactArray):
+    """Entries given by exact real sympy expressions (sqrt, cos(pi*p/q), exp, log, ...).
+
+    Enclosed by translating each distinct expression to python-flint balls; identical entries are enclosed once.
+
+    >>> A = SympyArray([[sympy.sqrt(2), sympy.cos(sympy.pi / 7)]])
+    >>> A.approx(20).to_fractions()[0, 0]
+    Fraction(2965821, 2097152)
+    """
+
+    def __init__(self, values):
+        if isinstance(values, sympy.MatrixBase):
+            arr = np.array(values.tolist(), dtype=object)
+        else:
+            arr = np.array(values, dtype=object)
+        super().__init__(arr.shape)
+        exprs = [sympy.sympify(v) for v in arr.reshape(-1)]
+        for i, e in enumerate(exprs):
+            if e.free_symbols:
+                raise Smale18Error(f"entry {i} = {e} has free symbols {sorted(map(str, e.free_symbols))}")
+        distinct: dict = {}
+        index = np.array([distinct.setdefault(e, len(distinct)) for e in exprs], dtype=np.int64)
+        self._exprs = list(distinct)
+        self._index = index.reshape(self.shape)
+        self._values = np.array(exprs, dtype=object).reshape(self.shape)
+
+    def to_sympy(self) -> sympy.Matrix:
+        """The exact entries as a sympy Matrix (vectors as columns)."""
+        vals = self._values if self._values.ndim == 2 else self._values.reshape(-1, 1)
+        return sympy.Matrix(vals.tolist())
+
+    @property
+    def is_rational(self) -> bool:
+        return all(e.is_Rational for e in self._exprs)
+
+    def to_fmpq_mat(self) -> flint.fmpq_mat:
+        if not self.is_rational:
+            raise Smale18Error("SympyArray has irrational entries; no exact rational form")
+        vals = self._values if self._values.ndim == 2 else self._values.reshape(-1, 1)
+        return flint.fmpq_mat([[flint.fmpq(int(e.p), int(e.q)) for e in row] for row in vals])
+
+    def _ball_table(self, prec_bits):
+        memo: dict = {}
+        return [_sympy_to_arb(e, memo) for e in self._exprs], self._index
+
+
+class BallArray(ExactArray):
+    """Entries given by a callable ``fn(prec_bits)`` returning rigorous balls (flint ``arb_mat`` or nested ``arb``).
+
+    Contract on ``fn``: every returned ball contains the true entry, and the radii tend to zero as ``prec_bits``
+    grows. If they do not, :meth:`approx` raises :class:`PrecisionLoopError` instead of looping forever.
+
+    >>> third = BallArray((1,), lambda prec_bits: [flint.arb(1) / 3])
+    >>> third.approx(8).to_fractions()[0]
+    Fraction(171, 512)
+    """
+
+    def __init__(self, shape, fn: Callable[[int], object]):
+        super().__init__(shape)
+        if not callable(fn):
+            raise Smale18Error(f"fn={fn!r} must be callable as fn(prec_bits)")
+        self._fn = fn
+
+    def _ball_table(self, prec_bits):
+        raw = self._fn(prec_bits)
+        if isinstance(raw, flint.arb_mat):
+            flat = [raw[i, j] for i in range(raw.nrows()) for j in range(raw.ncols())]
+        else:
+            flat = [flint.arb(b) for b in np.array(raw, dtype=object).reshape(-1)]
+        if len(flat) != self.size:
+            raise Smale18Error(f"fn({prec_bits}) returned {len(flat)} balls, expected {self.size} for shape {self.shape}")
+        return flat, np.arange(self.size).reshape(self.shape)
+
+
+class ProductArray(ExactArray):
+    """The exact product ``left @ right`` of two exact sources (matrix-matrix or matrix-vector).
+
+    Enclosed as the product of the factors' ball enclosures, so it is exact whenever the factors are.
+    """
+
+    def __init__(self, left: ExactArray, right: ExactArray):
+        left, right = as_exact(left), as_exact(right)
+        if len(left.shape) != 2 or left.shape[1] != right.shape[0]:
+            raise Smale18Error(f"shape mismatch in product: {left.shape} @ {right.shape}")
+        super().__init__((left.shape[0],) + right.shape[1:])
+        self.left, self.right = left, right
+
+    @property
+    def is_rational(self) -> bool:
+        return self.left.is_rational and self.right.is_rational
+
+    def to_fmpq_mat(self) -> flint.fmpq_mat:
+        return self.left.to_fmpq_mat() * self.right.to_fmpq_mat()
+
+    def _ball_table(self, prec_bits):
+        prod = self.left.enclose(prec_bits) * self.right.enclose(prec_bits)
+        flat = [prod[i, j] for i in range(prod.nrows()) for j in range(prod.ncols())]
+        return flat, np.arange(self.size).reshape(self.shape)
+
+
+class OrthonormalDCT2(ExactArray):
+    """The exact orthonormal DCT-II matrix of order N.
+
+    ``D[k, j] = s_k cos(pi (2j+1) k / (2N))`` with ``s_0 = sqrt(1/N)`` and ``s_k = sqrt(2/N)`` otherwise, so
+    ``D D^T = I``. Only the ``4N`` distinct cosines and two scales are enclosed (python-flint ``cos_pi_fmpq``), which is
+    what makes ``approx`` fast.
+
+    >>> D = OrthonormalDCT2(4)
+    >>> sympy.simplify(D.to_sympy() * D.to_sympy().T) == sympy.eye(4)
+    True
+    """
+
+    def __init__(self, N: int):
+        if not isinstance(N, (int, np.integer)) or isinstance(N, bool) or N < 1:
+            raise Smale18Error(f"N={N!r} must be a positive integer")
+        N = int(N)
+        super().__init__((N, N))
+        self.N = N
+        k = np.arange(N, dtype=np.int64).reshape(-1, 1)
+        j = np.arange(N, dtype=np.int64).reshape(1, -1)
+        self._index = np.where(k == 0, 0, 4 * N) + ((2 * j + 1) * k) % (4 * N)
+
+    def _ball_table(self, prec_bits):
+        N = self.N
+        cos = [flint.arb.cos_pi_fmpq(flint.fmpq(t, 2 * N)) for t in range(4 * N)]
+        s0, s1 = (flint.arb(1) / N).sqrt(), (flint.arb(2) / N).sqrt()
+        return [s0 * c for c in cos] + [s1 * c for c in cos], self._index
+
+    def entry(self, k: int, j: int) -> sympy.Expr:
+        """The exact entry ``D[k, j]`` as a sympy expression."""
+        s = sympy.sqrt(sympy.Rational(1 if k == 0 else 2, self.N))
+        return s * sympy.cos(sympy.pi * sympy.Rational((2 * j + 1) * k, 2 * self.N))
+
+    def to_sympy(self) -> sympy.Matrix:
+        """The exact matrix as sympy expressions."""
+        return sympy.Matrix(self.N, self.N, lambda k, j: self.entry(k, j))
+
+    def to_json(self) -> dict:
+        return {"type": "dct2", "N": self.N}
+
+
+def dct2(N: int) -> OrthonormalDCT2:
+    """The exact orthonormal DCT-II of order ``N`` (see :class:`OrthonormalDCT2`)."""
+    return OrthonormalDCT2(N)
+
+
+def hadamard(N: int) -> SympyArray:
+    """The exact orthonormal Walsh-Hadamard matrix ``H_N / sqrt(N)`` (Sylvester order, ``N`` a power of two)."""
+    if not isinstance(N, (int, np.integer)) or N < 1 or N & (N - 1):
+        raise Smale18Error(f"N={N!r} must be a power of two")
+    H = np.array([[1]], dtype=object)
+    while H.shape[0] < N:
+        H = np.block([[H, H], [H, -H]])
+    s = 1 / sympy.sqrt(int(N))
+    return SympyArray([[s if v > 0 else -s for v in row] for row in H])
+
+
+def hilbert(N: int) -> RationalArray:
+    """The exact Hilbert matrix ``1/(i+j+1)`` of order ``N`` (badly conditioned; a classic test of exactness)."""
+    if not isinstance(N, (int, np.integer)) or N < 1:
+        raise Smale18Error(f"N={N!r} must be a positive integer")
+    return RationalArray([[Fraction(1, i + j + 1) for j in range(N)] for i in range(N)])
+
+
+def as_exact(value) -> ExactArray:
+    """Coerce a value to an exact source.
+
+    ExactArray is returned as is; a DyadicArray becomes a RationalArray of its values; a sympy Matrix becomes a
+    SympyArray; a float numpy array is read exactly (NaN/inf rejected); other nested sequences become a
+    RationalArray if every entry is rational, else a SympyArray.
+    """
+    if isinstance(value, ExactArray):
+        return value
+    if isinstance(value, DyadicArray):
+        return RationalArray(value.to_fractions())
+    if isinstance(value, sympy.MatrixBase):
+        return SympyArray(value)
+    if isinstance(value, np.ndarray) and value.dtype.kind in "fiu":
+        return from_float64(value)
+    arr = np.array(value, dtype=object)
+    flat = arr.reshape(-1)
+    if any(isinstance(v, sympy.Basic) and not v.is_Rational for v in flat):
+        return SympyArray(arr)
+    if any(isinstance(v, (float, np.floating)) for v in flat):
+        check_finite_array(np.array([float(v) for v in flat if isinstance(v, (float, np.floating))]), "value")
+    return RationalArray(arr)
+
+
+def distance_upper_bound(answer: DyadicArray, source, prec_bits: int | None = None) -> Fraction:
+    """Rigorous upper bound on ``||answer - source||`` (operator 2-norm, or Euclidean for vectors).
+
+    Computed in ball arithmetic from the source's enclosure at ``prec_bits`` (default: enough for the answer's grid)
+    with :func:`oracle._arb.spectral_norm_upper`; returned as an exact Fraction. Independent of :meth:`approx`.
+    """
+    source = as_exact(source)
+    if not isinstance(answer, DyadicArray):
+        raise Smale18Error(f"answer must be a DyadicArray, not {type(answer).__name__}")
+    if answer.shape != source.shape:
+        raise Smale18Error(f"answer.shape={answer.shape} does not match the source's shape {source.shape}")
+    if prec_bits is None:
+        prec_bits = max(128, -answer.exponent + answer.bits + 64)
+    prec_bits = check_prec_bits(prec_bits)
+    with flint.ctx.workprec(prec_bits):
+        diff = answer.to_arb_mat() - source.enclose(prec_bits)
+    bound2 = _arb.spectral_norm_upper(diff, prec_bits=prec_bits)
+    # sqrt upper bound, exactly: smallest dyadic s with s^2 >= bound2 at the precision used
+    with flint.ctx.workprec(prec_bits):
+        return _arb.upper_fraction(_arb.arb_from_fraction(bound2).sqrt())
