@@ -21,6 +21,7 @@ __all__ = [
     "abs_bounds",
     "norm2_bounds",
     "sqrt_bounds",
+    "exact_opnorm_at_most",
 ]
 
 
@@ -101,14 +102,19 @@ def frobenius_upper(m: flint.arb_mat, prec_bits: int = 64) -> Fraction:
         return upper_fraction(total)
 
 
-def spectral_norm_upper(m: flint.arb_mat, prec_bits: int = 128, squarings: int = 5) -> Fraction:
+def spectral_norm_upper(
+    m: flint.arb_mat, prec_bits: int = 128, squarings: int = 5, stop_below: Fraction | None = None
+) -> Fraction:
     """Upper bound on ``||M||_2^2`` (largest squared singular value) for every M enclosed by ``m``.
 
     Uses ``||M||_2^2 = lambda_max(G) <= ||G^(2^k)||_F^(2^-k)`` with ``G = M^T M`` (positive semidefinite),
     evaluated in ball arithmetic, and returns the smallest of the bounds for ``k = 0..squarings`` together with
     the Frobenius bound. The bound tends to the true value as ``k`` grows (within a factor rank^(2^-k-1)).
+    With ``stop_below``, return as soon as a bound ``<= stop_below`` is found (it is still an upper bound).
     """
     best = frobenius_upper(m)
+    if stop_below is not None and best <= stop_below:
+        return best
     with flint.ctx.workprec(prec_bits):
         g = m.transpose() * m if m.nrows() >= m.ncols() else m * m.transpose()
         power = 1
@@ -118,6 +124,22 @@ def spectral_norm_upper(m: flint.arb_mat, prec_bits: int = 128, squarings: int =
             root = arb_from_fraction(fro2).root(2 * power)
             if root.is_finite():
                 best = min(best, upper_fraction(root))
+                if stop_below is not None and best <= stop_below:
+                    return best
             g = g * g
             power *= 2
     return best
+
+
+def exact_opnorm_at_most(E: flint.fmpq_mat, t: Fraction) -> bool:
+    """Decide ``||E||_2 <= t`` exactly for a rational matrix.
+
+    The Gram matrix ``G`` (``E^T E`` or ``E E^T``, the smaller) is symmetric, so its characteristic polynomial ``p``
+    has only real roots; then Descartes' rule of signs counts exactly the positive roots of ``p(mu + t^2)``, i.e. the
+    eigenvalues of ``G`` above ``t^2``. The answer is True iff that count is zero.
+    """
+    t = Fraction(t)
+    G = E.transpose() * E if E.nrows() >= E.ncols() else E * E.transpose()
+    shift = flint.fmpq_poly([flint.fmpq(t.numerator**2, t.denominator**2), 1])
+    coeffs = [c for c in G.charpoly()(shift).coeffs() if c != 0]
+    return all((a > 0) == (b > 0) for a, b in zip(coeffs, coeffs[1:]))

@@ -85,7 +85,7 @@ def check_finite_array(values, name: str) -> np.ndarray:
     if not np.all(np.isfinite(arr)):
         bad = np.argwhere(~np.isfinite(arr))[0]
         raise Smale18Error(
-            f"{name} has a non-finite entry {arr[tuple(bad)]!r} at index {tuple(int(i) for i in bad)}; "
+            f"{name} has a non-finite entry {float(arr[tuple(bad)])} at index {tuple(int(i) for i in bad)}; "
             "exact inputs must be finite"
         )
     return arr

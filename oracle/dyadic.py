@@ -200,14 +200,19 @@ class DyadicArray:
             return m * flint.arb(flint.fmpq(2) ** self._exp)
 
     def to_mpmath(self) -> mpmath.matrix:
-        """Exact ``mpmath.matrix`` (each ``mpf`` carries the full numerator; vectors become columns)."""
+        """Exact ``mpmath.matrix`` (each ``mpf`` carries the full numerator; vectors become columns).
+
+        Arithmetic on the result still rounds at mpmath's working precision, as mpmath always does.
+        """
         from mpmath.libmp import from_man_exp
 
         rows = self._rows()
-        out = mpmath.matrix(len(rows), len(rows[0]))
-        for i, row in enumerate(rows):
-            for j, v in enumerate(row):
-                out[i, j] = mpmath.mp.make_mpf(from_man_exp(v, self._exp))
+        # mpmath.matrix converts assigned values at the context precision: raise it locally so nothing rounds
+        with mpmath.mp.workprec(max(self.bits, 2) + 8):
+            out = mpmath.matrix(len(rows), len(rows[0]))
+            for i, row in enumerate(rows):
+                for j, v in enumerate(row):
+                    out[i, j] = mpmath.mp.make_mpf(from_man_exp(v, self._exp))
         return out
 
     # -- float64 ------------------------------------------------------------------------------------------

@@ -43,6 +43,7 @@ __all__ = [
     "hadamard",
     "hilbert",
     "distance_upper_bound",
+    "is_within",
 ]
 
 
@@ -75,6 +76,17 @@ def _round_ball_table(table, q: int):
         if r > rmax:
             rmax = r
     return ints, rmax
+
+
+def _object_array(values, name: str = "values") -> np.ndarray:
+    """``values`` as an object array, rejecting ragged nesting (rows of different lengths)."""
+    try:
+        arr = np.array(values, dtype=object)
+    except ValueError as exc:
+        raise Smale18Error(f"{name} is not a rectangular array: {exc}") from None
+    if any(isinstance(v, (list, tuple, np.ndarray)) for v in arr.reshape(-1)):
+        raise Smale18Error(f"{name} is ragged: its rows have different lengths")
+    return arr
 
 
 class ExactArray(abc.ABC):
@@ -189,7 +201,7 @@ class RationalArray(ExactArray):
     """
 
     def __init__(self, values):
-        arr = np.array(values, dtype=object)
+        arr = _object_array(values)
         super().__init__(arr.shape)
         fr = []
         for i, v in enumerate(arr.reshape(-1)):
@@ -324,7 +336,7 @@ class SympyArray(ExactArray):
         if isinstance(values, sympy.MatrixBase):
             arr = np.array(values.tolist(), dtype=object)
         else:
-            arr = np.array(values, dtype=object)
+            arr = _object_array(values)
         super().__init__(arr.shape)
         exprs = [sympy.sympify(v) for v in arr.reshape(-1)]
         for i, e in enumerate(exprs):
@@ -489,7 +501,7 @@ def as_exact(value) -> ExactArray:
         return SympyArray(value)
     if isinstance(value, np.ndarray) and value.dtype.kind in "fiu":
         return from_float64(value)
-    arr = np.array(value, dtype=object)
+    arr = _object_array(value, "value")
     flat = arr.reshape(-1)
     if any(isinstance(v, sympy.Basic) and not v.is_Rational for v in flat):
         return SympyArray(arr)
@@ -498,11 +510,14 @@ def as_exact(value) -> ExactArray:
     return RationalArray(arr)
 
 
-def distance_upper_bound(answer: DyadicArray, source, prec_bits: int | None = None) -> Fraction:
+def distance_upper_bound(
+    answer: DyadicArray, source, prec_bits: int | None = None, stop_below: Fraction | None = None
+) -> Fraction:
     """Rigorous upper bound on ``||answer - source||`` (operator 2-norm, or Euclidean for vectors).
 
     Computed in ball arithmetic from the source's enclosure at ``prec_bits`` (default: enough for the answer's grid)
     with :func:`oracle._arb.spectral_norm_upper`; returned as an exact Fraction. Independent of :meth:`approx`.
+    With ``stop_below=t`` the search for a tighter bound stops once the bound is ``<= t``.
     """
     source = as_exact(source)
     if not isinstance(answer, DyadicArray):
@@ -514,7 +529,25 @@ def distance_upper_bound(answer: DyadicArray, source, prec_bits: int | None = No
     prec_bits = check_prec_bits(prec_bits)
     with flint.ctx.workprec(prec_bits):
         diff = answer.to_arb_mat() - source.enclose(prec_bits)
-    bound2 = _arb.spectral_norm_upper(diff, prec_bits=prec_bits)
+    stop2 = None if stop_below is None else Fraction(stop_below) ** 2
+    bound2 = _arb.spectral_norm_upper(diff, prec_bits=prec_bits, stop_below=stop2)
     # sqrt upper bound, exactly: smallest dyadic s with s^2 >= bound2 at the precision used
     with flint.ctx.workprec(prec_bits):
         return _arb.upper_fraction(_arb.arb_from_fraction(bound2).sqrt())
+
+
+def is_within(answer: DyadicArray, source, n: int) -> bool:
+    """True if ``||answer - source|| <= 2^-n`` is proven (operator 2-norm, or Euclidean for vectors).
+
+    First a ball-arithmetic upper bound (:func:`distance_upper_bound`); if that is inconclusive and the source is
+    rational, the exact decision of :func:`oracle._arb.exact_opnorm_at_most`. False means "not proven", which for a
+    rational source is "false".
+    """
+    n = check_precision(n)
+    t = Fraction(1, 1 << n)
+    if distance_upper_bound(answer, source, stop_below=t) <= t:
+        return True
+    source = as_exact(source)
+    if source.is_rational:
+        return _arb.exact_opnorm_at_most(answer.to_fmpq_mat() - source.to_fmpq_mat(), t)
+    return False
