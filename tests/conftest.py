@@ -1,5 +1,7 @@
 """Shared fixtures: no test may leave a global working precision changed."""
 
+import os
+
 import flint
 import mpmath
 import pytest
@@ -7,7 +9,7 @@ from hypothesis import settings
 
 settings.register_profile("default", deadline=None, max_examples=60)
 settings.register_profile("ci", deadline=None, max_examples=60, derandomize=True)
-settings.load_profile("default")
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 
 @pytest.fixture(autouse=True)
