@@ -39,7 +39,82 @@ def _build_parser() -> argparse.ArgumentParser:
     oracle.add_argument("matrix", help="dct2:N, hadamard:N or hilbert:N")
     oracle.add_argument("--n", type=int, required=True, help="precision: answer within 2^-n in operator 2-norm")
     oracle.add_argument("--json", action="store_true", help="print the exact answer as JSON")
+    game = sub.add_parser("game", help="play the Smale-18 barrier against a candidate algorithm")
+    game.add_argument("construction", help="smale18-p1, smale18-p2 or smale18-p3")
+    game.add_argument("--K", type=int, required=True, help="the class Omega_K (K >= 1)")
+    game.add_argument("--candidate", required=True, help="builtin:NAME, package.module:callable or path/file.py:callable")
+    game.add_argument("--digits", type=int, default=None, help="judge at accuracy 10^-D (default K)")
+    game.add_argument("--trials", type=int, default=200, help="trials for a randomised candidate (default 200)")
+    game.add_argument("--seed", type=int, default=0, help="seed of the adversary and of the candidate's rng")
+    game.add_argument("--N2", type=int, default=20, help="size of the identity block (default 20: A is 22 x 26)")
+    game.add_argument("--time-limit", type=float, default=60.0, help="wall-clock seconds per candidate run")
+    game.add_argument("--json", action="store_true", help="print the result as JSON (exact instance included)")
+    game.add_argument("--out", help="write the result (the counterexample case) to this JSON file")
+    replay = sub.add_parser("replay", help="run a candidate on a stored counterexample through an honest oracle")
+    replay.add_argument("case", help="a case file written by smale18 game --out")
+    replay.add_argument("--candidate", required=True, help="builtin:NAME, package.module:callable or path/file.py:callable")
+    replay.add_argument("--time-limit", type=float, default=60.0)
+    replay.add_argument("--json", action="store_true")
     return parser
+
+
+def _class(construction: str, K: int, N2: int):
+    from oracle.constructions import CONSTRUCTIONS
+
+    if construction not in CONSTRUCTIONS:
+        raise Smale18Error(f"construction={construction!r} must be one of {', '.join(CONSTRUCTIONS)}")
+    return CONSTRUCTIONS[construction](K, N2=N2)
+
+
+def _emit(result, as_json: bool, out: str | None) -> None:
+    import json
+
+    data = result.to_json()
+    if out:
+        record = data.get("failure") or data if data.get("kind") == "smale18-randomised-game" else data
+        try:
+            with open(out, "w", encoding="utf-8") as fh:
+                json.dump(record, fh, indent=1)
+        except OSError as exc:
+            raise Smale18Error(f"cannot write --out {out!r}: {exc.strerror}") from None
+    print(json.dumps(data) if as_json else result.summary())
+
+
+def _cmd_game(args) -> int:
+    from oracle.adversary import Outcome, play
+    from oracle.candidates import load_candidate
+
+    omega = _class(args.construction, args.K, args.N2)
+    candidate = load_candidate(args.candidate, omega)
+    result = play(candidate, omega, digits=args.digits, trials=args.trials, seed=args.seed,
+                  time_limit=args.time_limit, name=args.candidate)
+    _emit(result, args.json, args.out)
+    return 0 if result.outcome is Outcome.DEFEATED else 1
+
+
+def _cmd_replay(args) -> int:
+    from oracle.adversary import Outcome, replay
+    from oracle.candidates import load_candidate
+    from oracle.constructions import Smale18Member
+
+    try:
+        with open(args.case, encoding="utf-8") as fh:
+            text = fh.read()
+    except OSError as exc:
+        raise Smale18Error(f"cannot read case file {args.case!r}: {exc.strerror}") from None
+    import json
+
+    try:
+        case = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise Smale18Error(f"case file {args.case!r} is not JSON: {exc.msg}") from None
+    if not isinstance(case, dict) or "instance" not in case:
+        raise Smale18Error(f"case file {args.case!r} has no 'instance' (write one with smale18 game --out)")
+    omega = Smale18Member.from_json(case["instance"]).omega
+    candidate = load_candidate(args.candidate, omega)
+    result = replay(case, candidate, time_limit=args.time_limit, name=args.candidate)
+    _emit(result, args.json, None)
+    return 0 if result.outcome is Outcome.DEFEATED else 1
 
 
 def _named_matrix(spec: str):
@@ -82,6 +157,10 @@ def main(argv=None) -> int:
             return run_tour(quick=args.quick, seed=args.seed)
         if args.verb == "oracle":
             return _cmd_oracle(args)
+        if args.verb == "game":
+            return _cmd_game(args)
+        if args.verb == "replay":
+            return _cmd_replay(args)
         raise _UsageError(f"unknown verb {args.verb!r}")
     except _UsageError as exc:
         print(f"smale18: error: {exc} (see smale18 --help)", file=sys.stderr)

@@ -1,0 +1,317 @@
+"""The well-conditioned classes Omega_K of the Smale-18 barrier (THEORY §2.1, §2.2a), for P1, P2 and P3.
+
+One exact two-block class serves parts (i), (ii) and (iii) at once (proofs in ``proofs_notes/smale18_class.md``).
+A member is ``A = D B``, ``y = D b`` with ``D`` the orthonormal DCT-II of order ``m = N2 + 2`` and
+
+    B = [ a_c^T  p1   0      0    0       ]   coarse row: a_c = c 1 + eps1 e_{j1}  (N1 columns, one padding column)
+        [ 0      0    a_f^T  p2   0       ]   fine row:   a_f = c_f 1 + eps2 e_{j2} (2 columns, one padding column)
+        [ 0      0    0      0    R I_N2  ]
+
+    b = (mu1, mu2, 0, ..., 0),   c = sqrt(2) 10^K / 3,   c_f = c sqrt(N1/2),   mu1 = 10,   mu2 = sqrt(N1/2),
+    R = sqrt(N1 c^2 + 1),   p1 = sqrt(1 - 2 c eps1 - eps1^2),   p2 = sqrt(1 - 2 c_f eps2 - eps2^2).
+
+Every row of B has norm R, so ``A A^T = R^2 I``: condition number exactly 1. ``eps1 = 2^-e1`` with ``e1 >= l0`` (the
+coarse row is never tied), ``eps2 = 0`` (tied) or ``2^-e2`` with ``e2 >= l0``. The unique minimiser puts
+``t_r / a_r`` on the top column of each row, with ``t_r`` given in closed form per problem; the fine vertices are
+``sqrt(2) t_2 / a_2 ≈ 3 10^-K`` apart, the coarse ones ``≈ 3 10^-(K-1)``.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+import flint
+import numpy as np
+
+from .. import _arb
+from .._errors import Smale18Error
+from ..exact import BallArray, ExactArray, ProductArray, dct2
+from ..problems import BasisPursuitDenoise, ConvexHull, Lasso, PointSet, SqrtLasso
+
+__all__ = ["Smale18Class", "Smale18Member", "CONSTRUCTIONS"]
+
+_PROBLEMS = ("P1", "P2", "P3")
+
+
+def _pow2(e: int | None) -> flint.arb:
+    """Exact ball of 2^-e (0 when e is None)."""
+    return flint.arb(0) if e is None else flint.arb(flint.fmpq(1, 1 << e))
+
+
+@dataclass(frozen=True)
+class Smale18Class:
+    """The class Omega_K for one problem.
+
+    Parameters
+    ----------
+    problem : "P1", "P2" or "P3"
+    K : accuracy exponent, ``K >= 1`` (no algorithm reaches ``10^-K`` on the whole class)
+    N1 : competing coarse columns (>= 2); N2 : size of the identity block (>= 0)
+    lam : the regularisation of P2/P3 (default 1); eta : the noise level of P1 (default 1/4)
+
+    >>> omega = Smale18Class("P3", K=3)
+    >>> member = omega.member(j1=0, e1=omega.l0, j2=1, e2=40)
+    >>> member.A.shape, member.y.shape
+    ((22, 26), (22,))
+    """
+
+    problem: str
+    K: int
+    N1: int = 2
+    N2: int = 20
+    lam: Fraction = Fraction(1)
+    eta: Fraction = Fraction(1, 4)
+    _cache: dict = field(default_factory=dict, compare=False, repr=False, hash=False)
+
+    def __post_init__(self):
+        if self.problem not in _PROBLEMS:
+            raise Smale18Error(f"problem={self.problem!r} must be one of {', '.join(_PROBLEMS)}")
+        for name, lo in (("K", 1), ("N1", 2), ("N2", 0)):
+            v = getattr(self, name)
+            if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < lo:
+                raise Smale18Error(f"{name}={v!r} must be an integer >= {lo}")
+        object.__setattr__(self, "lam", Fraction(self.lam))
+        object.__setattr__(self, "eta", Fraction(self.eta))
+        if not 0 < self.lam <= 1:
+            raise Smale18Error(f"lam={self.lam} must lie in (0, 1] (the closed forms need lam < a_r)")
+        if not 0 < self.eta <= Fraction(1, 2):
+            raise Smale18Error(f"eta={self.eta} must lie in (0, 1/2]")
+
+    # -- sizes ----------------------------------------------------------------------------------------------
+    @property
+    def m(self) -> int:
+        return self.N2 + 2
+
+    @property
+    def N(self) -> int:
+        return self.N1 + self.N2 + 4
+
+    @property
+    def coarse_columns(self) -> range:
+        return range(0, self.N1)
+
+    @property
+    def fine_columns(self) -> range:
+        return range(self.N1 + 1, self.N1 + 3)
+
+    @property
+    def name(self) -> str:
+        return f"smale18-{self.problem.lower()}"
+
+    # -- constants ------------------------------------------------------------------------------------------
+    def c_ball(self) -> flint.arb:
+        """Ball of ``c = sqrt(2) 10^K / 3`` at the current working precision."""
+        return flint.arb(2).sqrt() * (10**self.K) / 3
+
+    @property
+    def l0(self) -> int:
+        """Least exponent allowed: ``2^l0 >= 4 c_f + 2``, so every ``eps <= 2^-l0`` keeps ``p_r^2 >= 1/2``."""
+        with flint.ctx.workprec(64):
+            cf_upper = _arb.upper_fraction(self.c_ball() * flint.arb(flint.fmpq(self.N1, 2)).sqrt())
+        bound = 4 * cf_upper + 2
+        l0 = 0
+        while (1 << l0) < bound:
+            l0 += 1
+        return l0
+
+    def digits_bound(self, digits: int) -> Fraction:
+        """The accuracy ``10^-digits`` a candidate is judged at."""
+        return Fraction(1, 10**digits) if digits >= 0 else Fraction(10 ** (-digits))
+
+    # -- members --------------------------------------------------------------------------------------------
+    def member(self, j1: int, e1: int, j2: int, e2: int | None) -> "Smale18Member":
+        """The member with coarse top column ``j1``, ``eps1 = 2^-e1``, fine top column ``j2`` (0 or 1) and
+        ``eps2 = 2^-e2`` (``e2=None``: the tied fine row, whose minimiser set is a segment)."""
+        if not (isinstance(j1, (int, np.integer)) and 0 <= j1 < self.N1):
+            raise Smale18Error(f"j1={j1!r} must be an integer in [0, {self.N1})")
+        if not (isinstance(j2, (int, np.integer)) and 0 <= j2 < 2):
+            raise Smale18Error(f"j2={j2!r} must be 0 or 1")
+        for name, e in (("e1", e1), ("e2", e2)):
+            if e is None and name == "e2":
+                continue
+            if isinstance(e, bool) or not isinstance(e, (int, np.integer)) or e < self.l0:
+                raise Smale18Error(f"{name}={e!r} must be an integer >= l0={self.l0} (eps = 2^-{name})")
+        key = (int(j1), int(e1), int(j2), None if e2 is None else int(e2))
+        if key not in self._cache:
+            if len(self._cache) > 64:
+                self._cache.clear()
+            self._cache[key] = Smale18Member(self, *key)
+        return self._cache[key]
+
+    def tied(self, j1: int, e1: int) -> "Smale18Member":
+        """The member whose fine row is tied (``eps2 = 0``)."""
+        return self.member(j1, e1, 0, None)
+
+    def to_json(self) -> dict:
+        return {
+            "construction": self.name,
+            "K": self.K,
+            "N1": self.N1,
+            "N2": self.N2,
+            "lam": str(self.lam),
+            "eta": str(self.eta),
+        }
+
+    @classmethod
+    def from_json(cls, data: dict) -> "Smale18Class":
+        try:
+            name = data["construction"]
+            problem = {"smale18-p1": "P1", "smale18-p2": "P2", "smale18-p3": "P3"}[name]
+            return cls(problem, int(data["K"]), int(data["N1"]), int(data["N2"]), Fraction(data["lam"]),
+                       Fraction(data["eta"]))
+        except (KeyError, TypeError, ValueError) as exc:
+            raise Smale18Error(f"not a smale18 class record: {exc!r}") from None
+
+
+class _BlockMatrix(ExactArray):
+    """The exact matrix B of a member (entries enclosed from the closed forms)."""
+
+    def __init__(self, member: "Smale18Member"):
+        omega = member.omega
+        super().__init__((omega.m, omega.N))
+        self._member = member
+
+    def _ball_table(self, prec_bits):
+        mem, om = self._member, self._member.omega
+        c = om.c_ball()
+        cf = c * flint.arb(flint.fmpq(om.N1, 2)).sqrt()
+        e1, e2 = _pow2(mem.e1), _pow2(mem.e2)
+        R = (om.N1 * c * c + 1).sqrt()
+        p1 = (1 - 2 * c * e1 - e1 * e1).sqrt()
+        p2 = (1 - 2 * cf * e2 - e2 * e2).sqrt()
+        table = [flint.arb(0), c, c + e1, p1, cf, cf + e2, p2, R]
+        index = np.zeros((om.m, om.N), dtype=np.int64)
+        for j in om.coarse_columns:
+            index[0, j] = 2 if j == mem.j1 else 1
+        index[0, om.N1] = 3
+        for k, j in enumerate(om.fine_columns):
+            index[1, j] = 5 if (k == mem.j2 and mem.e2 is not None) else 4
+        index[1, om.N1 + 3] = 6
+        for i in range(om.N2):
+            index[2 + i, om.N1 + 4 + i] = 7
+        return table, index
+
+
+class Smale18Member:
+    """One exact member ``(A, y)`` of Omega_K with its problem, its minimiser set and their constants.
+
+    Attributes: ``A`` (= D B, an ExactArray), ``y`` (= D b), ``B``, ``problem`` (an :mod:`oracle.problems` object
+    carrying the closed-form minimiser set), ``minimisers`` (PointSet, or ConvexHull for the tied fine row).
+    """
+
+    def __init__(self, omega: Smale18Class, j1: int, e1: int, j2: int, e2: int | None):
+        self.omega, self.j1, self.e1, self.j2, self.e2 = omega, j1, e1, j2, e2
+        D = dct2(omega.m)
+        self.B = _BlockMatrix(self)
+        self.A = ProductArray(D, self.B)
+        self.b = BallArray((omega.m,), self._b_balls)
+        self.y = ProductArray(D, self.b)
+        self.minimisers = self._minimiser_set()
+        P = omega.problem
+        if P == "P3":
+            self.problem = SqrtLasso(self.A, self.y, omega.lam, minimisers=self.minimisers)
+        elif P == "P2":
+            self.problem = Lasso(self.A, self.y, omega.lam, minimisers=self.minimisers)
+        else:
+            # the minimiser lies on the boundary ||Ax - y|| = eta, undecidable in ball arithmetic: allow 2^-120
+            self.problem = BasisPursuitDenoise(
+                self.A, self.y, omega.eta, minimisers=self.minimisers, feas_tol=Fraction(1, 2**120)
+            )
+
+    def __repr__(self) -> str:
+        e2 = "tied" if self.e2 is None else f"2^-{self.e2}"
+        return f"Smale18Member({self.omega.name}, K={self.omega.K}, j1={self.j1}, eps1=2^-{self.e1}, j2={self.j2}, eps2={e2})"
+
+    @property
+    def is_tied(self) -> bool:
+        return self.e2 is None
+
+    def _b_balls(self, prec_bits):
+        om = self.omega
+        return [flint.arb(10), flint.arb(flint.fmpq(om.N1, 2)).sqrt()] + [flint.arb(0)] * om.N2
+
+    # -- closed forms ---------------------------------------------------------------------------------------
+    def _row_tops(self):
+        """Balls of (a_1, a_2, t_1, t_2) at the current working precision: top coefficients and row targets."""
+        om = self.omega
+        c = om.c_ball()
+        cf = c * flint.arb(flint.fmpq(om.N1, 2)).sqrt()
+        a1, a2 = c + _pow2(self.e1), cf + _pow2(self.e2)
+        mu1, mu2 = flint.arb(10), flint.arb(flint.fmpq(om.N1, 2)).sqrt()
+        if om.problem == "P3":
+            t1, t2 = mu1, mu2
+        elif om.problem == "P2":
+            lam = flint.arb(flint.fmpq(om.lam.numerator, om.lam.denominator))
+            t1, t2 = mu1 - lam / (2 * a1), mu2 - lam / (2 * a2)
+        else:
+            eta = flint.arb(flint.fmpq(om.eta.numerator, om.eta.denominator))
+            g = (1 / (a1 * a1) + 1 / (a2 * a2)).sqrt()
+            t1, t2 = mu1 - eta / (a1 * g), mu2 - eta / (a2 * g)
+        return a1, a2, t1, t2
+
+    def _vertex(self, j2: int) -> BallArray:
+        om = self.omega
+
+        def balls(prec_bits):
+            a1, a2, t1, t2 = self._row_tops()
+            x = [flint.arb(0)] * om.N
+            x[self.j1] = t1 / a1
+            x[om.fine_columns[j2]] = t2 / a2
+            return x
+
+        return BallArray((om.N,), balls)
+
+    def _minimiser_set(self):
+        if self.is_tied:
+            return ConvexHull([self._vertex(0), self._vertex(1)])
+        return PointSet(self._vertex(self.j2))
+
+    def vertex(self, j2: int | None = None) -> ExactArray:
+        """The exact minimiser (for a tied member: the vertex with all fine mass on column ``j2``)."""
+        return self._vertex(self.j2 if j2 is None else j2)
+
+    def dual_point(self) -> ExactArray:
+        """The exact optimal dual point ``u = D w``, ``w = (s/a_1, s/a_2, 0, ...)`` with ``s = lam`` (P2, P3) or 1 (P1):
+        with :meth:`vertex` it closes the duality gap (``proofs_notes/smale18_class.md``)."""
+        om = self.omega
+
+        def balls(prec_bits):
+            a1, a2, _, _ = self._row_tops()
+            s = flint.arb(1) if om.problem == "P1" else flint.arb(flint.fmpq(om.lam.numerator, om.lam.denominator))
+            return [s / a1, s / a2] + [flint.arb(0)] * om.N2
+
+        return ProductArray(dct2(om.m), BallArray((om.m,), balls))
+
+    def distance(self, z, prec_bits: int = 256):
+        """Enclosure (:class:`~oracle.Interval`) of ``dist(z, Xi(A, y))`` for this member's problem."""
+        return self.minimisers.distance(z, prec_bits)
+
+    # -- serialisation --------------------------------------------------------------------------------------
+    def to_json(self) -> dict:
+        """Exact description: the class and the four integers that pick the member (eps = 2^-e)."""
+        return dict(self.omega.to_json(), j1=self.j1, e1=self.e1, j2=self.j2, e2=self.e2)
+
+    @classmethod
+    def from_json(cls, data: dict) -> "Smale18Member":
+        omega = Smale18Class.from_json(data)
+        try:
+            e2 = None if data["e2"] is None else int(data["e2"])
+            return omega.member(int(data["j1"]), int(data["e1"]), int(data["j2"]), e2)
+        except (KeyError, TypeError, ValueError) as exc:
+            raise Smale18Error(f"not a smale18 member record: {exc!r}") from None
+
+    def dumps(self) -> str:
+        return json.dumps(self.to_json())
+
+
+def _make(problem):
+    def make(K: int, **kwargs) -> Smale18Class:
+        return Smale18Class(problem, K, **kwargs)
+
+    return make
+
+
+#: constructions by CLI name
+CONSTRUCTIONS = {f"smale18-{p.lower()}": _make(p) for p in _PROBLEMS}
