@@ -25,6 +25,7 @@ from .exact import (
     dct2,
     distance_upper_bound,
     from_float64,
+    is_within,
     hadamard,
     hilbert,
 )
@@ -54,6 +55,7 @@ __all__ = [
     "hadamard",
     "hilbert",
     "distance_upper_bound",
+    "is_within",
     "InexactInput",
     "QueryLog",
     "QueryRecord",
