@@ -27,12 +27,16 @@ import numpy as np
 
 from .. import _arb
 from .._errors import Smale18Error
-from ..exact import BallArray, ExactArray, ProductArray, dct2
+from ..exact import BallArray, ExactArray, ProductArray, RationalArray, dct2
 from ..problems import BasisPursuitDenoise, ConvexHull, Lasso, PointSet, SqrtLasso
 
 __all__ = ["Smale18Class", "Smale18Member", "CONSTRUCTIONS"]
 
 _PROBLEMS = ("P1", "P2", "P3")
+
+
+def _is_power_of_4(m: int) -> bool:
+    return m >= 1 and m & (m - 1) == 0 and (m.bit_length() - 1) % 2 == 0
 
 
 def _pow2(e: int | None) -> flint.arb:
@@ -63,6 +67,7 @@ class Smale18Class:
     N2: int = 20
     lam: Fraction = Fraction(1)
     eta: Fraction = Fraction(1, 4)
+    rotation: str = "dct"
     _cache: dict = field(default_factory=dict, compare=False, repr=False, hash=False)
 
     def __post_init__(self):
@@ -76,8 +81,12 @@ class Smale18Class:
         object.__setattr__(self, "eta", Fraction(self.eta))
         if not 0 < self.lam <= 1:
             raise Smale18Error(f"lam={self.lam} must lie in (0, 1] (the closed forms need lam < a_r)")
-        if not 0 < self.eta <= Fraction(1, 2):
-            raise Smale18Error(f"eta={self.eta} must lie in (0, 1/2]")
+        if self.rotation not in ("dct", "hadamard"):
+            raise Smale18Error(f"rotation={self.rotation!r} must be 'dct' or 'hadamard'")
+        if self.rotation == "hadamard" and not _is_power_of_4(self.N2 + 2):
+            raise Smale18Error(f"rotation='hadamard' needs N2 + 2 a power of 4 (N2 = 2, 14, 62, ...), got N2={self.N2}")
+        if not 0 < self.eta <= Fraction(1, 4):
+            raise Smale18Error(f"eta={self.eta} must lie in (0, 1/4] (the fine vertices must stay > 2 10^-K apart)")
 
     # -- sizes ----------------------------------------------------------------------------------------------
     @property
@@ -116,6 +125,20 @@ class Smale18Class:
             l0 += 1
         return l0
 
+    def rotation_matrix(self) -> ExactArray:
+        """The exact orthogonal D: the orthonormal DCT-II, or the Walsh-Hadamard matrix scaled by 2^-k (m = 4^k),
+        whose entries are exact dyadics so that rotated roundings of B are exact oracle answers."""
+        if self.rotation == "dct":
+            return dct2(self.m)
+        key = ("rotation",)
+        if key not in self._cache:
+            H = np.array([[1]], dtype=object)
+            while H.shape[0] < self.m:
+                H = np.block([[H, H], [H, -H]])
+            k = (self.m.bit_length() - 1) // 2
+            self._cache[key] = RationalArray([[Fraction(int(v), 1 << k) for v in row] for row in H])
+        return self._cache[key]
+
     def digits_bound(self, digits: int) -> Fraction:
         """The accuracy ``10^-digits`` a candidate is judged at."""
         return Fraction(1, 10**digits) if digits >= 0 else Fraction(10 ** (-digits))
@@ -152,6 +175,7 @@ class Smale18Class:
             "N2": self.N2,
             "lam": str(self.lam),
             "eta": str(self.eta),
+            "rotation": self.rotation,
         }
 
     @classmethod
@@ -160,7 +184,7 @@ class Smale18Class:
             name = data["construction"]
             problem = {"smale18-p1": "P1", "smale18-p2": "P2", "smale18-p3": "P3"}[name]
             return cls(problem, int(data["K"]), int(data["N1"]), int(data["N2"]), Fraction(data["lam"]),
-                       Fraction(data["eta"]))
+                       Fraction(data["eta"]), str(data.get("rotation", "dct")))
         except (KeyError, TypeError, ValueError) as exc:
             raise Smale18Error(f"not a smale18 class record: {exc!r}") from None
 
@@ -203,10 +227,11 @@ class Smale18Member:
 
     def __init__(self, omega: Smale18Class, j1: int, e1: int, j2: int, e2: int | None):
         self.omega, self.j1, self.e1, self.j2, self.e2 = omega, j1, e1, j2, e2
-        D = dct2(omega.m)
+        D = omega.rotation_matrix()
+        self.D = D
         self.B = _BlockMatrix(self)
         self.A = ProductArray(D, self.B)
-        self.b = BallArray((omega.m,), self._b_balls)
+        self.b = self.b_scaled(1)
         self.y = ProductArray(D, self.b)
         self.minimisers = self._minimiser_set()
         P = omega.problem
@@ -228,18 +253,32 @@ class Smale18Member:
     def is_tied(self) -> bool:
         return self.e2 is None
 
-    def _b_balls(self, prec_bits):
-        om = self.omega
-        return [flint.arb(10), flint.arb(flint.fmpq(om.N1, 2)).sqrt()] + [flint.arb(0)] * om.N2
+    def b_scaled(self, scale) -> BallArray:
+        """``b`` with both targets scaled: ``(s mu1, s mu2, 0, ...)`` (training samples use ``s >= 1``)."""
+        om, s = self.omega, Fraction(scale)
+        if s < 1:
+            raise Smale18Error(f"scale={scale} must be >= 1")
+
+        def balls(prec_bits):
+            sb = flint.arb(flint.fmpq(s.numerator, s.denominator))
+            return [10 * sb, sb * flint.arb(flint.fmpq(om.N1, 2)).sqrt()] + [flint.arb(0)] * om.N2
+
+        return BallArray((om.m,), balls)
+
+    def y_scaled(self, scale) -> ExactArray:
+        """The data ``y = D b_s`` of the training sample with scale ``s``."""
+        return ProductArray(self.D, self.b_scaled(scale))
 
     # -- closed forms ---------------------------------------------------------------------------------------
-    def _row_tops(self):
+    def _row_tops(self, scale=1):
         """Balls of (a_1, a_2, t_1, t_2) at the current working precision: top coefficients and row targets."""
         om = self.omega
         c = om.c_ball()
         cf = c * flint.arb(flint.fmpq(om.N1, 2)).sqrt()
         a1, a2 = c + _pow2(self.e1), cf + _pow2(self.e2)
-        mu1, mu2 = flint.arb(10), flint.arb(flint.fmpq(om.N1, 2)).sqrt()
+        s = Fraction(scale)
+        sb = flint.arb(flint.fmpq(s.numerator, s.denominator))
+        mu1, mu2 = 10 * sb, sb * flint.arb(flint.fmpq(om.N1, 2)).sqrt()
         if om.problem == "P3":
             t1, t2 = mu1, mu2
         elif om.problem == "P2":
@@ -251,11 +290,11 @@ class Smale18Member:
             t1, t2 = mu1 - eta / (a1 * g), mu2 - eta / (a2 * g)
         return a1, a2, t1, t2
 
-    def _vertex(self, j2: int) -> BallArray:
+    def _vertex(self, j2: int, scale=1) -> BallArray:
         om = self.omega
 
         def balls(prec_bits):
-            a1, a2, t1, t2 = self._row_tops()
+            a1, a2, t1, t2 = self._row_tops(scale)
             x = [flint.arb(0)] * om.N
             x[self.j1] = t1 / a1
             x[om.fine_columns[j2]] = t2 / a2
@@ -263,14 +302,15 @@ class Smale18Member:
 
         return BallArray((om.N,), balls)
 
-    def _minimiser_set(self):
+    def _minimiser_set(self, scale=1):
         if self.is_tied:
-            return ConvexHull([self._vertex(0), self._vertex(1)])
-        return PointSet(self._vertex(self.j2))
+            return ConvexHull([self._vertex(0, scale), self._vertex(1, scale)])
+        return PointSet(self._vertex(self.j2, scale))
 
-    def vertex(self, j2: int | None = None) -> ExactArray:
-        """The exact minimiser (for a tied member: the vertex with all fine mass on column ``j2``)."""
-        return self._vertex(self.j2 if j2 is None else j2)
+    def vertex(self, j2: int | None = None, scale=1) -> ExactArray:
+        """The exact minimiser (for a tied member: the vertex with all fine mass on column ``j2``); ``scale`` picks
+        the training sample ``y = D b_s``."""
+        return self._vertex(self.j2 if j2 is None else j2, scale)
 
     def dual_point(self) -> ExactArray:
         """The exact optimal dual point ``u = D w``, ``w = (s/a_1, s/a_2, 0, ...)`` with ``s = lam`` (P2, P3) or 1 (P1):
@@ -282,11 +322,13 @@ class Smale18Member:
             s = flint.arb(1) if om.problem == "P1" else flint.arb(flint.fmpq(om.lam.numerator, om.lam.denominator))
             return [s / a1, s / a2] + [flint.arb(0)] * om.N2
 
-        return ProductArray(dct2(om.m), BallArray((om.m,), balls))
+        return ProductArray(self.D, BallArray((om.m,), balls))
 
-    def distance(self, z, prec_bits: int = 256):
-        """Enclosure (:class:`~oracle.Interval`) of ``dist(z, Xi(A, y))`` for this member's problem."""
-        return self.minimisers.distance(z, prec_bits)
+    def distance(self, z, prec_bits: int = 256, scale=1):
+        """Enclosure (:class:`~oracle.Interval`) of ``dist(z, Xi(A, y_s))`` for this member's problem
+        (``scale=1``: the member's own ``y``)."""
+        sets = self.minimisers if Fraction(scale) == 1 else self._minimiser_set(scale)
+        return sets.distance(z, prec_bits)
 
     # -- serialisation --------------------------------------------------------------------------------------
     def to_json(self) -> dict:
