@@ -5,9 +5,9 @@ from __future__ import annotations
 import argparse
 import sys
 
-from . import oracle_dct
+from . import game_overhead, oracle_dct
 
-REGISTRY = {m.NAME: m for m in (oracle_dct,)}
+REGISTRY = {m.NAME: m for m in (oracle_dct, game_overhead)}
 
 
 def main(argv=None) -> int:

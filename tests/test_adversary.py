@@ -206,3 +206,12 @@ def test_engine_verdicts_and_answers(b):
         assert is_within(r.answer, source, r.n)
         assert source.approx(r.n) == r.answer  # and is exactly its honest rounding
     assert committed.e2 > max([n for _, n in b["queries"]] + [0])
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("problem", PROBLEMS)
+@pytest.mark.parametrize("K", range(2, 8))
+def test_hiprec_is_defeated_for_every_K(problem, K):
+    omega = Smale18Class(problem, K)
+    result = play(builtin("hiprec", omega), omega)
+    assert result.outcome is Outcome.DEFEATED and result.log.deepest == 5000

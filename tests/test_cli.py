@@ -51,3 +51,35 @@ def test_quick_tour_runs():
     out = _run("tour", "--quick")
     assert out.returncode == 0, out.stderr
     assert "certified" in out.stdout and "observed" in out.stdout and "precision cap" in out.stdout
+
+
+def test_game_and_replay(tmp_path):
+    case = tmp_path / "case.json"
+    out = _run("game", "smale18-p3", "--K", "4", "--candidate", "builtin:centroid", "--out", str(case))
+    assert out.returncode == 0 and "DEFEATED" in out.stdout and "certified" in out.stdout
+    stored = json.loads(case.read_text())
+    assert stored["instance"]["construction"] == "smale18-p3" and stored["outcome"] == "defeated"
+    again = _run("replay", str(case), "--candidate", "builtin:centroid", "--json")
+    assert again.returncode == 0 and json.loads(again.stdout)["output"] == stored["output"]
+    js = _run("game", "smale18-p1", "--K", "2", "--candidate", "builtin:k-minus-1", "--digits", "1", "--json")
+    assert js.returncode == 1 and json.loads(js.stdout)["outcome"] == "not defeated"
+    mine = tmp_path / "mine.py"
+    mine.write_text("def solve(inp):\n    raise RuntimeError('boom')\n")
+    lost = _run("game", "smale18-p2", "--K", "3", "--candidate", f"{mine}:solve")
+    assert lost.returncode == 0 and "judged loss: raised RuntimeError: boom" in lost.stdout
+
+
+@pytest.mark.parametrize(
+    "args, match",
+    [
+        (["game", "smale18-p7", "--K", "3", "--candidate", "builtin:cvxpy"], "must be one of smale18-p1"),
+        (["game", "smale18-p3", "--K", "0", "--candidate", "builtin:cvxpy"], "K=0 must be an integer >= 1"),
+        (["game", "smale18-p3", "--K", "3", "--candidate", "nope"], "must be builtin:NAME"),
+        (["game", "smale18-p3", "--K", "3", "--candidate", "builtin:cvxpy", "--trials", "0"], "trials=0"),
+        (["replay", "/does/not/exist.json", "--candidate", "builtin:cvxpy"], "cannot read case file"),
+    ],
+)
+def test_game_bad_usage(args, match, capsys):
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and match in err
