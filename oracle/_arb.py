@@ -22,6 +22,7 @@ __all__ = [
     "norm2_bounds",
     "sqrt_bounds",
     "exact_opnorm_at_most",
+    "ball_from_bounds",
 ]
 
 
@@ -143,3 +144,13 @@ def exact_opnorm_at_most(E: flint.fmpq_mat, t: Fraction) -> bool:
     shift = flint.fmpq_poly([flint.fmpq(t.numerator**2, t.denominator**2), 1])
     coeffs = [c for c in G.charpoly()(shift).coeffs() if c != 0]
     return all((a > 0) == (b > 0) for a, b in zip(coeffs, coeffs[1:]))
+
+
+def ball_from_bounds(lo: Fraction, hi: Fraction) -> flint.arb:
+    """A ball containing the interval ``[lo, hi]`` (at the current working precision, slightly widened)."""
+    lo, hi = Fraction(lo), Fraction(hi)
+    mid, rad = (lo + hi) / 2, (hi - lo) / 2
+    ball = arb_from_fraction(mid)
+    if rad:
+        ball = ball + arb_from_fraction(rad) * flint.arb(0, 1)
+    return ball

@@ -35,6 +35,7 @@ def _build_parser() -> argparse.ArgumentParser:
     tour = sub.add_parser("tour", help="the main job: a guided run of what smale18 computes, certified vs observed")
     tour.add_argument("--quick", action="store_true", help="smaller sizes, a few seconds")
     tour.add_argument("--seed", type=int, default=0, help="seed for every random choice (default 0)")
+    tour.add_argument("--out", default="smale18-report", help="folder for the figures (default smale18-report)")
     oracle = sub.add_parser("oracle", help="answer an exact named matrix at precision n and certify the error")
     oracle.add_argument("matrix", help="dct2:N, hadamard:N or hilbert:N")
     oracle.add_argument("--n", type=int, required=True, help="precision: answer within 2^-n in operator 2-norm")
@@ -50,6 +51,10 @@ def _build_parser() -> argparse.ArgumentParser:
     game.add_argument("--time-limit", type=float, default=60.0, help="wall-clock seconds per candidate run")
     game.add_argument("--json", action="store_true", help="print the result as JSON (exact instance included)")
     game.add_argument("--out", help="write the result (the counterexample case) to this JSON file")
+    t1 = sub.add_parser("table1", help="the paper's Table 1 (LISTA vs FIRENET on the barrier class), observed")
+    t1.add_argument("--quick", action="store_true", help="train LISTA on fewer samples (under 2 minutes)")
+    t1.add_argument("--seed", type=int, default=0)
+    t1.add_argument("--json", action="store_true", help="a JSON list of rows {K, n, lista, firenet, bound}")
     replay = sub.add_parser("replay", help="run a candidate on a stored counterexample through an honest oracle")
     replay.add_argument("case", help="a case file written by smale18 game --out")
     replay.add_argument("--candidate", required=True, help="builtin:NAME, package.module:callable or path/file.py:callable")
@@ -117,6 +122,24 @@ def _cmd_replay(args) -> int:
     return 0 if result.outcome is Outcome.DEFEATED else 1
 
 
+def _cmd_table1(args) -> int:
+    import json
+
+    from .table1 import table1
+
+    if args.json:
+        rows = table1(quick=args.quick, seed=args.seed)
+        print(json.dumps([r.to_json() for r in rows]))
+        return 0
+    print("Table 1 (observed for one pair of members; only the game proves failure). Distances to Xi_3 of the true")
+    print("member, lower ends of rigorous enclosures; the theorem: no algorithm reaches 10^-K on the whole class.")
+    print(f"{'K':>3} {'n':>4} {'LISTA':>14} {'FIRENET':>14} {'10^-K':>10} {'s':>6}")
+    table1(quick=args.quick, seed=args.seed, progress=lambda r: print(
+        f"{r.K:>3} {r.n:>4} {float(r.lista):>14.7e} {float(r.firenet):>14.7e} {float(r.bound):>10.0e} "
+        f"{r.seconds:>6.1f}", flush=True))
+    return 0
+
+
 def _named_matrix(spec: str):
     from oracle import dct2, hadamard, hilbert
 
@@ -154,13 +177,15 @@ def main(argv=None) -> int:
         if args.verb == "tour":
             from ._tour import run_tour
 
-            return run_tour(quick=args.quick, seed=args.seed)
+            return run_tour(quick=args.quick, seed=args.seed, out=args.out)
         if args.verb == "oracle":
             return _cmd_oracle(args)
         if args.verb == "game":
             return _cmd_game(args)
         if args.verb == "replay":
             return _cmd_replay(args)
+        if args.verb == "table1":
+            return _cmd_table1(args)
         raise _UsageError(f"unknown verb {args.verb!r}")
     except _UsageError as exc:
         print(f"smale18: error: {exc} (see smale18 --help)", file=sys.stderr)

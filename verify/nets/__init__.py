@@ -1,0 +1,20 @@
+"""Networks as explicit layer lists (float64, ball arithmetic, vector-Jacobian products), FIRENET and LISTA."""
+
+from ._layers import Affine, BallProjection, Layer, ReLU, SoftThreshold, Tanh
+from ._network import Network
+from .firenet import Firenet, firenet
+from .lista import Lista, train_lista
+
+__all__ = [
+    "Layer",
+    "Affine",
+    "SoftThreshold",
+    "BallProjection",
+    "ReLU",
+    "Tanh",
+    "Network",
+    "Firenet",
+    "firenet",
+    "Lista",
+    "train_lista",
+]

@@ -1,0 +1,222 @@
+"""FIRENET: the restarted, unrolled primal-dual network for square-root LASSO (THEORY §4).
+
+Inner block (Chambolle–Pock on ``min_x max_{||z|| <= 1} lam ||x||_{l1,w} + Re<Ax - y, z>``), from ``x_0``, ``z_0 = 0``:
+
+    x_k = S_{tau lam w}(x_{k-1} - tau A^* z_{k-1})
+    z_k = P_{B_1}(z_{k-1} + sigma A(2 x_k - x_{k-1}) - sigma y)           output: mean of x_1 .. x_p
+
+Restarts (Theorem 2 of THEORY §4, ``proofs_notes/firenet.md``): ``psi_0 = 0``, ``eps_0`` given, and for
+``k = 0 .. n-1``: ``alpha_k = sqrt(tau/sigma)/eps_k``, ``psi_{k+1} = InnerBlock(alpha_k y, alpha_k psi_k, p)/alpha_k``,
+``eps_{k+1} = eps_k/e + delta``.
+
+:func:`firenet` builds the explicit network (two affine layers and two nonlinear layers per primal-dual step);
+:meth:`Firenet.run` is the float64 fast path (the same arithmetic as an iteration, no dense weights), used for large or
+fast operators. ``tau sigma ||A||^2 < 1`` is enforced with a certified bound on ``||A||``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+import numpy as np
+
+from oracle import Smale18Error
+
+from ..balls import operator_norm_upper
+from ._layers import Affine, BallProjection, SoftThreshold
+from ._network import Network
+
+__all__ = ["Firenet", "firenet"]
+
+
+def _op(A):
+    if isinstance(A, np.ndarray):
+        if A.ndim != 2 or not np.all(np.isfinite(A)):
+            raise Smale18Error("A must be a finite 2-D array")
+        return A, (lambda x: A @ x), (lambda z: A.conj().T @ z)
+    if hasattr(A, "matvec") and hasattr(A, "rmatvec") and hasattr(A, "shape"):
+        return A, (lambda x: A.matmat(x) if x.ndim == 2 else A.matvec(x)), (
+            lambda z: A.rmatmat(z) if z.ndim == 2 else A.rmatvec(z))
+    raise Smale18Error(f"A must be a dense array or a linear operator with matvec/rmatvec, got {type(A).__name__}")
+
+
+def _positive(v, name):
+    if isinstance(v, bool) or not isinstance(v, (int, float, np.floating, np.integer, Fraction)) or not np.isfinite(
+            float(v)) or float(v) <= 0:
+        raise Smale18Error(f"{name}={v!r} must be a positive finite number")
+    return float(v)
+
+
+@dataclass(frozen=True, eq=False)
+class Firenet:
+    """A FIRENET for one operator ``A`` (``m x N``) and its parameters; see the module docstring.
+
+    ``L_A`` is a certified upper bound on ``||A||_2`` and ``tau * sigma * L_A^2 < 1`` holds. ``run(y)`` is the
+    float64 fast path (returns ``psi_n``, or every ``psi_k`` with ``history=True``); ``network()`` the explicit
+    layers (length ``4 n p + 2``), whose ``forward`` agrees with ``run`` to rounding.
+    """
+
+    A: object
+    lam: float
+    weights: np.ndarray
+    restarts: int
+    inner: int
+    eps0: float
+    delta: float
+    tau: float
+    sigma: float
+    L_A: Fraction
+    _fns: tuple = field(repr=False, default=None)
+
+    @property
+    def m(self) -> int:
+        return self.A.shape[0]
+
+    @property
+    def N(self) -> int:
+        return self.A.shape[1]
+
+    def schedule(self) -> list[float]:
+        """``eps_0, ..., eps_n``: ``eps_{k+1} = eps_k / e + delta``."""
+        eps = [self.eps0]
+        for _ in range(self.restarts):
+            eps.append(eps[-1] / math.e + self.delta)
+        return eps
+
+    def alphas(self) -> list[float]:
+        r = math.sqrt(self.tau / self.sigma)
+        return [r / e for e in self.schedule()[:-1]]
+
+    # -- the fast path --------------------------------------------------------------------------------------
+    def inner_block(self, y, x0):
+        """``p`` primal-dual steps from ``(x0, 0)`` on data ``y``; returns the mean of ``x_1..x_p``."""
+        _, Av, Atv = self._fns
+        t_thr = self.tau * self.lam * (self.weights if y.ndim == 1 else self.weights[:, None])
+        x, z = x0, np.zeros_like(y, dtype=np.result_type(y, x0))
+        total = np.zeros_like(x0)
+        for _ in range(self.inner):
+            x_new = _soft(x - self.tau * Atv(z), t_thr)
+            w = z + self.sigma * Av(2 * x_new - x) - self.sigma * y
+            nrm = np.linalg.norm(w, axis=0)
+            z = w / np.maximum(nrm, 1.0)
+            x = x_new
+            total = total + x
+        return total / self.inner
+
+    def run(self, y, history: bool = False):
+        """Float64 FIRENET output ``psi_n`` for data ``y`` (``(m,)`` or a batch ``(m, B)``)."""
+        y = np.asarray(y)
+        if y.shape[0] != self.m or not np.all(np.isfinite(y)):
+            raise Smale18Error(f"y must be a finite array with {self.m} rows, got shape {y.shape}")
+        psi = np.zeros((self.N,) + y.shape[1:], dtype=np.result_type(y, self.A.dtype if hasattr(self.A, "dtype") else float))
+        out = [psi]
+        for alpha in self.alphas():
+            psi = self.inner_block(alpha * y, alpha * psi) / alpha
+            out.append(psi)
+        return out if history else psi
+
+    # -- the explicit network -------------------------------------------------------------------------------
+    def network(self) -> Network:
+        """The explicit layers. State ``(x, s, z)`` of width ``2N + m``; per primal-dual step
+
+        ``V_a: (x, s, z) -> (x - tau A^* z, s, z - sigma A x)``, ``rho_a``: soft-threshold the first block;
+        ``V_b: (x_k, s, q) -> (x_k, s + x_k, q + 2 sigma A x_k - sigma alpha y)``, ``rho_b``: project the last block.
+
+        A restart maps ``(x, s, z) -> (alpha' s / (p alpha), 0, 0)``; it is folded into the next ``V_a``.
+        """
+        if not isinstance(self.A, np.ndarray):
+            raise Smale18Error("the explicit network needs a dense A; use run() (the fast path) for operators")
+        A, N, m, p = self.A, self.N, self.m, self.inner
+        tau, sigma = self.tau, self.sigma
+        I_N, I_m = np.eye(N), np.eye(m)
+        Z = np.zeros
+        Ah = A.conj().T
+        dtype = np.result_type(A, float)
+        # V_a as a map of the state (x, s, z)
+        Va = np.block([[I_N, Z((N, N)), -tau * Ah], [Z((N, N)), I_N, Z((N, m))], [-sigma * A, Z((m, N)), I_m]]).astype(dtype)
+        Vb = np.block([[I_N, Z((N, N)), Z((N, m))], [I_N, I_N, Z((N, m))], [2 * sigma * A, Z((m, N)), I_m]]).astype(dtype)
+        thresholds = np.concatenate([tau * self.lam * self.weights, np.zeros(N + m)])
+        soft = SoftThreshold(thresholds)
+        proj = BallProjection(2 * N, 2 * N + m, 1.0)
+        layers = []
+        alphas = self.alphas()
+        # restart map: state -> (scale * s, 0, 0)
+        def restart(scale):
+            return np.block([[Z((N, N)), scale * I_N, Z((N, m))], [Z((N + m, 2 * N + m))]]).astype(dtype)
+
+        for k, alpha in enumerate(alphas):
+            Ry = np.vstack([Z((2 * N, m)), -sigma * alpha * I_m]).astype(dtype)
+            for step in range(p):
+                if k == 0 and step == 0:
+                    # psi_0 = 0: the state (0, 0, 0), so V_a is the zero map of y; give it the input width
+                    layers.append(Affine(R=Z((2 * N + m, m), dtype=dtype)))
+                elif step == 0:
+                    layers.append(Affine(W=Va @ restart(alpha / (p * alphas[k - 1]))))
+                else:
+                    layers.append(Affine(W=Va))
+                layers.append(soft)
+                layers.append(Affine(W=Vb, R=Ry))
+                layers.append(proj)
+        layers.append(Affine(W=np.hstack([Z((N, N)), I_N / (p * alphas[-1]), Z((N, m))]).astype(dtype)))
+        return Network(m, tuple(layers))
+
+
+def _soft(u, t):
+    if np.iscomplexobj(u):
+        mag = np.abs(u)
+        return u * np.where(mag > t, 1 - t / np.where(mag > 0, mag, 1), 0.0)
+    return np.sign(u) * np.maximum(np.abs(u) - t, 0.0)
+
+
+def firenet(
+    A,
+    lam=1.0,
+    weights=None,
+    restarts: int = 20,
+    inner: int = 20,
+    eps0: float = 1.0,
+    delta: float = 1e-12,
+    tau: float | None = None,
+    sigma: float | None = None,
+    L_A: Fraction | None = None,
+) -> Firenet:
+    """Build a FIRENET for ``A`` (dense array or linear operator), enforcing ``tau sigma ||A||^2 < 1``.
+
+    ``L_A`` (certified upper bound on ``||A||_2``) is computed with :func:`verify.balls.operator_norm_upper` unless given
+    (a user-supplied ``L_A`` is trusted: pass one you have certified). Default steps ``tau = sigma = (1 - 2^-20)/L_A``.
+
+    >>> net = firenet(np.array([[1.0, 0.0], [0.0, 2.0]]), lam=0.5, restarts=3, inner=5)
+    >>> len(net.network()) == 4 * 3 * 5 + 1, net.network().widths[:3]
+    (True, [2, 6, 6])
+    >>> firenet(np.eye(2), tau=1.0, sigma=1.0)
+    Traceback (most recent call last):
+    ...
+    oracle._errors.Smale18Error: tau*sigma*L_A^2 = 1.0054299 >= 1 with L_A = 1.002711 a certified upper bound on ||A||_2: choose tau = sigma < 1/L_A
+    """
+    _, Av, Atv = _op(A)
+    m, N = A.shape
+    lam = _positive(lam, "lam")
+    w = np.ones(N) if weights is None else np.asarray(weights, dtype=float)
+    if w.shape != (N,) or not np.all(np.isfinite(w)) or np.any(w <= 0):
+        raise Smale18Error(f"weights must be {N} positive finite numbers")
+    for name, v in (("restarts", restarts), ("inner", inner)):
+        if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
+            raise Smale18Error(f"{name}={v!r} must be a positive integer")
+    eps0 = _positive(eps0, "eps0")
+    if not (isinstance(delta, (int, float)) and np.isfinite(delta) and delta >= 0):
+        raise Smale18Error(f"delta={delta!r} must be a non-negative finite number")
+    L = Fraction(L_A) if L_A is not None else operator_norm_upper(A)
+    if L <= 0:
+        raise Smale18Error("A is zero; FIRENET needs a non-zero operator")
+    step = float((1 - Fraction(1, 2**20)) / L)
+    tau = step if tau is None else _positive(tau, "tau")
+    sigma = step if sigma is None else _positive(sigma, "sigma")
+    product = Fraction(tau) * Fraction(sigma) * L * L
+    if product >= 1:
+        raise Smale18Error(
+            f"tau*sigma*L_A^2 = {float(product):.7f} >= 1 with L_A = {float(L):.6f} a certified upper bound on "
+            f"||A||_2: choose tau = sigma < 1/L_A"
+        )
+    return Firenet(A, lam, w, int(restarts), int(inner), eps0, float(delta), tau, sigma, L, (A, Av, Atv))
