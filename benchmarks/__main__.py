@@ -5,9 +5,9 @@ from __future__ import annotations
 import argparse
 import sys
 
-from . import game_overhead, oracle_dct
+from . import firenet_vs_cvxpy, game_overhead, oracle_dct
 
-REGISTRY = {m.NAME: m for m in (oracle_dct, game_overhead)}
+REGISTRY = {m.NAME: m for m in (oracle_dct, game_overhead, firenet_vs_cvxpy)}
 
 
 def main(argv=None) -> int:

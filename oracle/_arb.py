@@ -108,27 +108,31 @@ def spectral_norm_upper(
 ) -> Fraction:
     """Upper bound on ``||M||_2^2`` (largest squared singular value) for every M enclosed by ``m``.
 
-    Uses ``||M||_2^2 = lambda_max(G) <= ||G^(2^k)||_F^(2^-k)`` with ``G = M^T M`` (positive semidefinite),
-    evaluated in ball arithmetic, and returns the smallest of the bounds for ``k = 0..squarings`` together with
-    the Frobenius bound. The bound tends to the true value as ``k`` grows (within a factor rank^(2^-k-1)).
-    With ``stop_below``, return as soon as a bound ``<= stop_below`` is found (it is still an upper bound).
+    With ``G = M^T M`` or ``M M^T`` (the smaller; positive semidefinite), ``lambda_max(G)^q <= trace(G^q)`` for every
+    ``q``, so ``||M||_2^2 <= trace(G^q)^(1/q)``. The code evaluates ``q = 1, 2, 4, ..., 2^squarings`` by repeated
+    squaring in ball arithmetic and returns the smallest bound (``q = 1`` is the squared Frobenius norm). The bound
+    exceeds the true value by at most a factor ``rank^(1/q)``. With ``stop_below``, return as soon as a bound
+    ``<= stop_below`` is found (it is still an upper bound).
     """
-    best = frobenius_upper(m)
-    if stop_below is not None and best <= stop_below:
-        return best
     with flint.ctx.workprec(prec_bits):
         g = m.transpose() * m if m.nrows() >= m.ncols() else m * m.transpose()
+        best = None
         power = 1
-        for _ in range(squarings + 1):
-            fro2 = frobenius_upper(g)  # ||G^power||_F^2 upper bound
-            # lambda_max^power <= ||G^power||_F, so lambda_max <= fro2^(1/(2 power)); bound with a ball root
-            root = arb_from_fraction(fro2).root(2 * power)
-            if root.is_finite():
-                best = min(best, upper_fraction(root))
-                if stop_below is not None and best <= stop_below:
-                    return best
-            g = g * g
-            power *= 2
+        for k in range(squarings + 1):
+            if k:
+                g = g * g
+                power *= 2
+            tr = g.trace()
+            if not tr.is_finite():
+                raise ArithmeticError("the Gram matrix's enclosure is not finite")
+            t = max(upper_fraction(tr), Fraction(0))
+            if power == 1 or t == 0:
+                bound = t
+            else:
+                bound = upper_fraction(arb_from_fraction(t).root(power))
+            best = bound if best is None else min(best, bound)
+            if stop_below is not None and best <= stop_below:
+                return best
     return best
 
 

@@ -190,10 +190,10 @@ def firenet(
     >>> net = firenet(np.array([[1.0, 0.0], [0.0, 2.0]]), lam=0.5, restarts=3, inner=5)
     >>> len(net.network()) == 4 * 3 * 5 + 1, net.network().widths[:3]
     (True, [2, 6, 6])
-    >>> firenet(np.eye(2), tau=1.0, sigma=1.0)
+    >>> firenet(np.eye(2), tau=1.0, sigma=1.0)  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    oracle._errors.Smale18Error: tau*sigma*L_A^2 = 1.0054299 >= 1 with L_A = 1.002711 a certified upper bound on ||A||_2: choose tau = sigma < 1/L_A
+    oracle._errors.Smale18Error: tau*sigma*L_A^2 = ... >= 1 with L_A = ... a certified upper bound on ||A||_2: choose tau = sigma < 1/L_A
     """
     _, Av, Atv = _op(A)
     m, N = A.shape
