@@ -187,3 +187,14 @@ def test_lista_trains_and_is_reproducible():
     assert np.allclose(a(Y[:, :3]), a.network().forward(Y[:, :3]))
     with pytest.raises(Smale18Error, match="training pairs must be"):
         train_lista(A, Y, X[:, :5])
+
+
+def test_firenet_layers_with_a_fast_operator_match_the_dense_ones():
+    A, y = _instance(5, m=12, N=24)
+    dense = firenet(A, lam=0.1, restarts=3, inner=6, eps0=5.0)
+    op = firenet(sla.aslinearoperator(A), lam=0.1, restarts=3, inner=6, eps0=5.0, L_A=dense.L_A)
+    net_d, net_o = dense.network(), op.network()
+    assert len(net_d) == len(net_o) and net_d.widths == net_o.widths
+    assert np.allclose(net_d.forward(y), net_o.forward(y), rtol=1e-12, atol=1e-14)
+    g = np.random.default_rng(0).standard_normal(24)
+    assert np.allclose(net_d.vjp(y, g)[0], net_o.vjp(y, g)[0], rtol=1e-9, atol=1e-12)

@@ -127,7 +127,7 @@ class Firenet:
         A restart maps ``(x, s, z) -> (alpha' s / (p alpha), 0, 0)``; it is folded into the next ``V_a``.
         """
         if not isinstance(self.A, np.ndarray):
-            raise Smale18Error("the explicit network needs a dense A; use run() (the fast path) for operators")
+            return self._operator_network()
         A, N, m, p = self.A, self.N, self.m, self.inner
         tau, sigma = self.tau, self.sigma
         I_N, I_m = np.eye(N), np.eye(m)
@@ -160,6 +160,63 @@ class Firenet:
                 layers.append(Affine(W=Vb, R=Ry))
                 layers.append(proj)
         layers.append(Affine(W=np.hstack([Z((N, N)), I_N / (p * alphas[-1]), Z((N, m))]).astype(dtype)))
+        return Network(m, tuple(layers))
+
+
+    def _operator_network(self) -> Network:
+        """The same layers with the affine maps as linear operators (for fast A: no dense weights are formed)."""
+        import scipy.sparse.linalg as sla
+
+        _, Av, Atv = self._fns
+        N, m, p = self.N, self.m, self.inner
+        tau, sigma = self.tau, self.sigma
+        d = 2 * N + m
+        dtype = np.result_type(getattr(self.A, "dtype", float), float)
+
+        def split(X):
+            return X[:N], X[N:2 * N], X[2 * N:]
+
+        def operator(fwd, adj, rows=d):
+            def mm(X):
+                return fwd(*split(X if X.ndim == 2 else X[:, None]))
+
+            def rmm(G):
+                return adj(G if G.ndim == 2 else G[:, None])
+
+            return sla.LinearOperator((rows, d), matvec=lambda v: mm(v)[:, 0], rmatvec=lambda g: rmm(g)[:, 0],
+                                      matmat=mm, rmatmat=rmm, dtype=dtype)
+
+        Va = operator(lambda x, s, z: np.vstack([x - tau * Atv(z), s, z - sigma * Av(x)]),
+                      lambda G: np.vstack([G[:N] - sigma * Atv(G[2 * N:]), G[N:2 * N], G[2 * N:] - tau * Av(G[:N])]))
+        Vb = operator(lambda x, s, q: np.vstack([x, s + x, q + 2 * sigma * Av(x)]),
+                      lambda G: np.vstack([G[:N] + G[N:2 * N] + 2 * sigma * Atv(G[2 * N:]), G[N:2 * N], G[2 * N:]]))
+
+        def restart_then_Va(scale):
+            zero_N = lambda X: np.zeros((N, X.shape[1]), dtype=np.result_type(X, dtype))  # noqa: E731
+            return operator(lambda x, s, z: np.vstack([scale * s, zero_N(s), -sigma * scale * Av(s)]),
+                            lambda G: np.vstack([zero_N(G), scale * G[:N] - sigma * scale * Atv(G[2 * N:]),
+                                                 np.zeros((m, G.shape[1]), dtype=np.result_type(G, dtype))]))
+
+        soft = SoftThreshold(np.concatenate([tau * self.lam * self.weights, np.zeros(N + m)]))
+        proj = BallProjection(2 * N, 2 * N + m, 1.0)
+        layers, alphas = [], self.alphas()
+        for k, alpha in enumerate(alphas):
+            Ry = np.vstack([np.zeros((2 * N, m)), -sigma * alpha * np.eye(m)]).astype(dtype)
+            for step in range(p):
+                if k == 0 and step == 0:
+                    layers.append(Affine(R=np.zeros((d, m), dtype=dtype)))
+                elif step == 0:
+                    layers.append(Affine(W=restart_then_Va(alpha / (p * alphas[k - 1]))))
+                else:
+                    layers.append(Affine(W=Va))
+                layers.append(soft)
+                layers.append(Affine(W=Vb, R=Ry))
+                layers.append(proj)
+        scale = 1 / (p * alphas[-1])
+        final = operator(lambda x, s, z: scale * s,
+                         lambda G: np.vstack([np.zeros_like(G), scale * G, np.zeros((m, G.shape[1]), dtype=G.dtype)]),
+                         rows=N)
+        layers.append(Affine(W=final))
         return Network(m, tuple(layers))
 
 
