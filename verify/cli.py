@@ -55,6 +55,18 @@ def _build_parser() -> argparse.ArgumentParser:
     t1.add_argument("--quick", action="store_true", help="train LISTA on fewer samples (under 2 minutes)")
     t1.add_argument("--seed", type=int, default=0)
     t1.add_argument("--json", action="store_true", help="a JSON list of rows {K, n, lista, firenet, bound}")
+    cert = sub.add_parser("certify", help="certify a property of a matrix (rnsp: the weighted rNSP in levels)")
+    cert.add_argument("property", choices=["rnsp"], help="rnsp")
+    cert.add_argument("matrix", help="a .npy file, or a named exact matrix: subdct:N:m:seed, dct2:N, hadamard:N, hilbert:N")
+    cert.add_argument("--sparsity", required=True, help="local sparsities, comma-separated (one per level)")
+    cert.add_argument("--levels", help="level ends, comma-separated, the last = N (default: one level)")
+    cert.add_argument("--weights", help="level weights, comma-separated rationals (default: 1, or sqrt(s/s_k))")
+    cert.add_argument("--method", choices=["entrywise", "column"], default="entrywise")
+    cert.add_argument("--out", help="write the certificate (JSON) here")
+    cert.add_argument("--json", action="store_true", help="print the certificate as JSON")
+    check = sub.add_parser("check", help="check a certificate file from its witness alone (exit 0 valid, 1 invalid)")
+    check.add_argument("certificate", help="a certificate JSON file")
+    check.add_argument("--json", action="store_true")
     replay = sub.add_parser("replay", help="run a candidate on a stored counterexample through an honest oracle")
     replay.add_argument("case", help="a case file written by smale18 game --out")
     replay.add_argument("--candidate", required=True, help="builtin:NAME, package.module:callable or path/file.py:callable")
@@ -107,6 +119,8 @@ def _cmd_replay(args) -> int:
             text = fh.read()
     except OSError as exc:
         raise Smale18Error(f"cannot read case file {args.case!r}: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise Smale18Error(f"case file {args.case!r} is not a text (JSON) file") from None
     import json
 
     try:
@@ -138,6 +152,88 @@ def _cmd_table1(args) -> int:
         f"{r.K:>3} {r.n:>4} {float(r.lista):>14.7e} {float(r.firenet):>14.7e} {float(r.bound):>10.0e} "
         f"{r.seconds:>6.1f}", flush=True))
     return 0
+
+
+def _int_list(text: str, name: str) -> list[int]:
+    try:
+        return [int(v) for v in text.split(",")]
+    except ValueError:
+        raise Smale18Error(f"--{name}={text!r} must be comma-separated integers") from None
+
+
+def _load_matrix(spec: str):
+    import numpy as np
+
+    if spec.endswith(".npy"):
+        try:
+            arr = np.load(spec, allow_pickle=False)
+        except (OSError, ValueError) as exc:
+            raise Smale18Error(f"cannot read matrix {spec!r}: {exc}") from None
+        if arr.ndim != 2 or arr.dtype.kind not in "fiu":
+            raise Smale18Error(f"matrix {spec!r} must be a 2-D real array, got shape {arr.shape} dtype {arr.dtype}")
+        if not np.all(np.isfinite(arr)):
+            raise Smale18Error(f"matrix {spec!r} has a NaN or infinite entry")
+        return arr.astype(float)
+    from .named import named_matrix
+
+    return named_matrix(spec)
+
+
+def _cmd_certify(args) -> int:
+    import json
+    from fractions import Fraction
+
+    from oracle import Status
+
+    from .rnsp import certify
+
+    A = _load_matrix(args.matrix)
+    sparsity = _int_list(args.sparsity, "sparsity")
+    levels = _int_list(args.levels, "levels") if args.levels else None
+    weights = None
+    if args.weights:
+        try:
+            weights = [Fraction(v) for v in args.weights.split(",")]
+        except (ValueError, ZeroDivisionError):
+            raise Smale18Error(f"--weights={args.weights!r} must be comma-separated rationals") from None
+    cert = certify(A, sparsity, levels=levels, weights=weights, method=args.method)
+    if args.out:
+        try:
+            with open(args.out, "w", encoding="utf-8") as fh:
+                fh.write(cert.dumps())
+        except OSError as exc:
+            raise Smale18Error(f"cannot write --out {args.out!r}: {exc.strerror}") from None
+    if args.json:
+        print(cert.dumps())
+    elif cert.status is Status.CERTIFIED:
+        print(f"certified: weighted rNSP in levels of order s={sparsity}, levels={cert.data['levels']}: "
+              f"rho <= {cert.claim['rho']}, gamma <= {cert.claim['gamma']} (upper ends of ball enclosures, "
+              f"{args.method} witness)")
+    else:
+        print(f"not certified: the {args.method} witness gives q <= {cert.claim.get('q')} (q < 1/2 is needed)")
+    return 0 if cert.status is Status.CERTIFIED else 1
+
+
+def _cmd_check(args) -> int:
+    import json
+
+    from .certificates import Certificate
+    from . import rnsp  # noqa: F401  (registers the rNSP checkers)
+
+    try:
+        with open(args.certificate, encoding="utf-8") as fh:
+            text = fh.read()
+    except OSError as exc:
+        raise Smale18Error(f"cannot read certificate {args.certificate!r}: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise Smale18Error(f"certificate {args.certificate!r} is not a text (JSON) file") from None
+    cert = Certificate.from_json(text)
+    result = cert.check()
+    if args.json:
+        print(json.dumps({"valid": result.valid, "reason": result.reason, "recomputed": result.recomputed}))
+    else:
+        print(f"{'valid' if result.valid else 'INVALID'}: {cert.kind}: {result.reason}")
+    return 0 if result.valid else 1
 
 
 def _named_matrix(spec: str):
@@ -186,6 +282,10 @@ def main(argv=None) -> int:
             return _cmd_replay(args)
         if args.verb == "table1":
             return _cmd_table1(args)
+        if args.verb == "certify":
+            return _cmd_certify(args)
+        if args.verb == "check":
+            return _cmd_check(args)
         raise _UsageError(f"unknown verb {args.verb!r}")
     except _UsageError as exc:
         print(f"smale18: error: {exc} (see smale18 --help)", file=sys.stderr)

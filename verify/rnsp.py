@@ -1,0 +1,411 @@
+"""The weighted robust null space property in levels (rNSPL): certify, refute.
+
+Levels ``M = (M_1 < ... < M_r = N)``, local sparsities ``s_k``, weights ``w_(k) > 0`` constant on each level;
+``xi = sum_k w_(k)^2 s_k``. ``A`` has the weighted rNSPL of order ``(s, M)`` with constants ``(rho, gamma)`` if for every
+admissible support ``Delta`` (at most ``s_k`` indices in level k) and every ``v``
+
+    ||v_Delta||_2 <= rho ||v_{Delta^c}||_{l1,w} / sqrt(xi) + gamma ||A v||_2.
+
+:func:`certify` finds ``Y`` with cvxpy/HiGHS and proves ``(rho, gamma)`` from ``B = I - Y^T A`` in ball arithmetic
+(``proofs_notes/rnsp.md``); :func:`refute` searches for a violating ``(v, Delta)`` and proves the violation in ball
+arithmetic. Both return :class:`~verify.certificates.Certificate` objects whose ``check()`` needs only the witness.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+
+import flint
+import numpy as np
+
+from oracle import ExactArray, Smale18Error, Status, _arb, format_bound
+
+from .certificates import (
+    Certificate,
+    CheckResult,
+    decode_floats,
+    encode_floats,
+    matrix_digest,
+    parse_fraction,
+    register_checker,
+)
+
+__all__ = ["SparsityInLevels", "certify", "refute", "rnsp_violation", "KIND_CERT", "KIND_REFUTE"]
+
+KIND_CERT = "rnsp-levels"
+KIND_REFUTE = "rnsp-levels-violation"
+_PREC = 64
+
+
+@dataclass(frozen=True)
+class SparsityInLevels:
+    """Level ends ``M`` (increasing, last = N), local sparsities ``s`` and exact level weights ``w``."""
+
+    M: tuple
+    s: tuple
+    w: tuple
+
+    def __post_init__(self):
+        M, s, w = tuple(int(v) for v in self.M), tuple(int(v) for v in self.s), tuple(Fraction(v) for v in self.w)
+        if not (len(M) == len(s) == len(w) >= 1):
+            raise Smale18Error(f"levels={M}, sparsity={s} and weights={w} must have the same positive length")
+        prev = 0
+        for k, (end, sk, wk) in enumerate(zip(M, s, w)):
+            if end <= prev:
+                raise Smale18Error(f"levels={M} must be strictly increasing positive integers")
+            if not 1 <= sk <= end - prev:
+                raise Smale18Error(f"sparsity[{k}]={sk} must lie in [1, {end - prev}] (the size of level {k})")
+            if wk <= 0:
+                raise Smale18Error(f"weights[{k}]={wk} must be positive")
+            prev = end
+        object.__setattr__(self, "M", M)
+        object.__setattr__(self, "s", s)
+        object.__setattr__(self, "w", w)
+
+    @property
+    def N(self) -> int:
+        return self.M[-1]
+
+    @property
+    def s_total(self) -> int:
+        return sum(self.s)
+
+    @property
+    def xi(self) -> Fraction:
+        return sum((wk * wk * sk for wk, sk in zip(self.w, self.s)), Fraction(0))
+
+    def ranges(self):
+        prev = 0
+        for end in self.M:
+            yield range(prev, end)
+            prev = end
+
+    def column_weights(self) -> list[Fraction]:
+        out = []
+        for r, wk in zip(self.ranges(), self.w):
+            out.extend([wk] * len(r))
+        return out
+
+    def to_json(self) -> dict:
+        return {"levels": list(self.M), "sparsity": list(self.s), "weights": [str(v) for v in self.w]}
+
+    @classmethod
+    def from_json(cls, d: dict) -> "SparsityInLevels":
+        try:
+            return cls(tuple(d["levels"]), tuple(d["sparsity"]),
+                       tuple(parse_fraction(v, "weights") for v in d["weights"]))
+        except (KeyError, TypeError) as exc:
+            raise Smale18Error(f"not a sparsity-in-levels record: {exc}") from None
+
+    @classmethod
+    def make(cls, N: int, sparsity, levels=None, weights=None) -> "SparsityInLevels":
+        """One level ``[N]`` by default. Default weights: 1 for one level; for several, the float64 value of
+        ``sqrt(s / s_k)`` read exactly (the reference code's weights, as exact dyadics)."""
+        s = (sparsity,) if isinstance(sparsity, (int, np.integer)) else tuple(sparsity)
+        M = (N,) if levels is None else tuple(levels)
+        if M[-1] != N:
+            raise Smale18Error(f"levels={M} must end at N={N}")
+        if weights is None:
+            total = sum(s)
+            weights = [1] * len(s) if len(s) == 1 else [Fraction(float(np.sqrt(total / sk))) for sk in s]
+        return cls(M, s, tuple(Fraction(v) if not isinstance(v, float) else Fraction(v) for v in weights))
+
+
+def _top_sum(values: list[Fraction], k: int) -> Fraction:
+    return sum(sorted(values, reverse=True)[:k], Fraction(0))
+
+
+def _matrix_and_data(A):
+    """(float64 matrix, ball enclosure at _PREC+64 bits, data record)."""
+    if isinstance(A, ExactArray):
+        enc = A.enclose(_PREC + 64)
+        approx = np.asarray(A.approx(60), dtype=float)
+        name = getattr(A, "name_for_certificate", None)
+        if name is None:
+            raise Smale18Error("an exact matrix needs a rebuildable name; use a named matrix or a float array")
+        return approx, enc, {"matrix": {"named": name}}
+    arr = np.asarray(A, dtype=float)
+    if arr.ndim != 2 or not np.all(np.isfinite(arr)):
+        raise Smale18Error("A must be a finite 2-D float array")
+    with flint.ctx.workprec(_PREC):
+        enc = flint.arb_mat(arr.tolist())
+    return arr, enc, {"matrix": encode_floats(arr), "sha256": matrix_digest(arr)}
+
+
+def _rebuild_matrix(data: dict):
+    rec = data.get("matrix")
+    if not isinstance(rec, dict):
+        raise Smale18Error("data has no matrix")
+    if "named" in rec:
+        from .named import named_matrix
+
+        A = named_matrix(rec["named"])
+        return A.enclose(_PREC + 64), A.shape
+    arr = decode_floats(rec)
+    if data.get("sha256") != matrix_digest(arr):
+        raise Smale18Error("the matrix does not match its sha256 digest")
+    with flint.ctx.workprec(_PREC):
+        return flint.arb_mat(arr.tolist()), arr.shape
+
+
+# -- the rigorous bound from a witness Y ----------------------------------------------------------------------------
+def _bounds_from_witness(A_enc: flint.arb_mat, Y: np.ndarray, lv: SparsityInLevels, method: str) -> dict:
+    """Exact upper bounds (q, rho, gamma) from ``B = I - Y^T A`` in ball arithmetic (proofs_notes/rnsp.md)."""
+    m, N = A_enc.nrows(), A_enc.ncols()
+    if Y.shape != (m, N):
+        raise Smale18Error(f"witness Y has shape {Y.shape}, expected ({m}, {N})")
+    if not np.all(np.isfinite(Y)):
+        raise Smale18Error("witness Y has a non-finite entry")
+    w = lv.column_weights()
+    with flint.ctx.workprec(_PREC):
+        Yb = flint.arb_mat(Y.tolist())  # exact: float64 entries
+        B = flint.arb_mat(N, N)
+        P = Yb.transpose() * A_enc
+        B = -P
+        for i in range(N):
+            B[i, i] = 1 - P[i, i]
+        rows = B.tolist()
+    absB = _abs_upper_floats(rows)  # |B_ij| <= _safe_up(absB[i, j]), and _safe_up is increasing
+    ranges = list(lv.ranges())
+    if method == "entrywise":
+        colmax = absB.max(axis=0)
+        alpha = max(_safe_up(colmax[j]) / w[j] for j in range(N))
+        q_arg = alpha * alpha * lv.s_total * lv.xi  # q^2
+    elif method == "column":
+        beta2 = Fraction(0)
+        for j in range(N):
+            exact = Fraction(0)
+            for r, sk in zip(ranges, lv.s):
+                top = np.sort(absB[list(r), j])[::-1][:sk]  # the largest bounds are those of the largest floats
+                exact += sum((_safe_up(u) ** 2 for u in top), Fraction(0))
+            beta2 = max(beta2, exact / (w[j] * w[j]))
+        q_arg = beta2 * lv.xi  # q^2
+    else:
+        raise Smale18Error(f"method={method!r} must be 'entrywise' or 'column'")
+    norms2 = [sum((Fraction(float(Y[i, j])) ** 2 for i in range(m)), Fraction(0)) for j in range(N)]
+    kappa2 = sum((_top_sum([norms2[j] for j in r], sk) for r, sk in zip(ranges, lv.s)), Fraction(0))
+    q = _arb.sqrt_bounds(q_arg, q_arg, 128)[1]
+    kappa = _arb.sqrt_bounds(kappa2, kappa2, 128)[1]
+    if q >= 1:
+        return {"q": q, "rho": None, "gamma": None}
+    return {"q": q, "rho": q / (1 - q), "gamma": kappa / (1 - q)}
+
+
+def _abs_upper_floats(rows) -> np.ndarray:
+    """Float64 ``u_ij`` with ``|v| <= u_ij (1 + 2^-50) + 2^-1070`` for every v in ball ``rows[i][j]``.
+
+    ``u = fl(fl(|mid|) + fl(rad))`` with round-to-nearest conversions: three roundings of relative size at most
+    ``2^-53`` each (or an absolute ``2^-1074`` below the normal range), so the stated margin covers them.
+    """
+    return np.array([[abs(float(b.mid())) + float(b.rad()) for b in row] for row in rows], dtype=float)
+
+
+def _safe_up(u: float) -> Fraction:
+    """The exact margin of :func:`_abs_upper_floats` applied to one float."""
+    return Fraction(float(u)) * (1 + Fraction(1, 2**50)) + Fraction(1, 2**1070)
+
+
+# -- finding Y ---------------------------------------------------------------------------------------------------------
+def _find_Y(A: np.ndarray, lv: SparsityInLevels, method: str) -> np.ndarray:
+    m, N = A.shape
+    w = np.array([float(v) for v in lv.column_weights()])
+    if method == "entrywise":
+        from scipy.optimize import linprog
+
+        Y = np.zeros((m, N))
+        # variables (y, t): minimise t s.t. |e_i - A^T y| <= t w  (2N inequalities)
+        c = np.zeros(m + 1)
+        c[-1] = 1
+        A_ub = np.block([[-A.T, -w[:, None]], [A.T, -w[:, None]]])
+        for i in range(N):
+            e = np.zeros(N)
+            e[i] = 1
+            res = linprog(c, A_ub=A_ub, b_ub=np.concatenate([-e, e]), bounds=[(None, None)] * m + [(0, None)],
+                          method="highs")
+            if res.status != 0:
+                raise Smale18Error(f"the LP for column {i} failed: {res.message}")
+            t = res.x[-1]
+            # among near-optimal y, take one of small l1 norm (small gamma): variables (y+, y-)
+            c2 = np.ones(2 * m)
+            A2 = np.block([[-A.T, A.T], [A.T, -A.T]])
+            b2 = np.concatenate([-e + 1.02 * t * w + 1e-12, e + 1.02 * t * w + 1e-12])
+            res2 = linprog(c2, A_ub=A2, b_ub=b2, bounds=[(0, None)] * (2 * m), method="highs")
+            Y[:, i] = res2.x[:m] - res2.x[m:] if res2.status == 0 else res.x[:m]
+        return Y
+    if method == "column":
+        import cvxpy as cp
+
+        Yv = cp.Variable((m, N))
+        t = cp.Variable()
+        Bm = np.eye(N) - Yv.T @ A
+        cons = []
+        for j in range(N):
+            terms = [cp.sum_largest(cp.square(Bm[list(r), j]), sk) for r, sk in zip(lv.ranges(), lv.s)]
+            cons.append(cp.sum(cp.hstack(terms)) <= t * float(w[j]) ** 2)
+        cp.Problem(cp.Minimize(t + 1e-4 * cp.sum_squares(Yv)), cons).solve()
+        if Yv.value is None:
+            raise Smale18Error("the column SOCP failed")
+        return np.asarray(Yv.value, dtype=float)
+    raise Smale18Error(f"method={method!r} must be 'entrywise' or 'column'")
+
+
+def certify(A, sparsity, levels=None, weights=None, method: str = "entrywise") -> Certificate:
+    """Search a certificate of the weighted rNSPL of order ``(s, M)``; return a CERTIFIED certificate if the proven
+    ``rho`` is below 1, else an UNKNOWN one (never REFUTED: failing to certify proves nothing).
+
+    >>> rng = np.random.default_rng(0)
+    >>> cert = certify(rng.standard_normal((30, 40)), 1)
+    >>> cert.status, cert.check().valid
+    (<Status.CERTIFIED: 'certified'>, True)
+    """
+    arr, enc, data = _matrix_and_data(A)
+    lv = SparsityInLevels.make(arr.shape[1], sparsity, levels, weights)
+    Y = _find_Y(arr, lv, method)
+    bounds = _bounds_from_witness(enc, Y, lv, method)
+    data.update(lv.to_json())
+    witness = {"method": method, "Y": encode_floats(Y)}
+    if bounds["rho"] is None or bounds["rho"] >= 1:
+        claim = {"rho": None, "gamma": None, "q": format_bound(bounds["q"], "up", 12)}
+        return Certificate(KIND_CERT, Status.UNKNOWN, claim, data, witness)
+    claim = {"rho": format_bound(bounds["rho"], "up", 12), "gamma": format_bound(bounds["gamma"], "up", 12)}
+    return Certificate(KIND_CERT, Status.CERTIFIED, claim, data, witness)
+
+
+@register_checker(KIND_CERT)
+def _check_certificate(cert: Certificate) -> CheckResult:
+    if cert.status is not Status.CERTIFIED:
+        return CheckResult(False, {}, f"status is {cert.status}, nothing is claimed")
+    A_enc, _ = _rebuild_matrix(cert.data)
+    lv = SparsityInLevels.from_json(cert.data)
+    if lv.N != A_enc.ncols():
+        return CheckResult(False, {}, f"levels end at {lv.N} but the matrix has {A_enc.ncols()} columns")
+    rho = parse_fraction(cert.claim.get("rho"), "claim.rho")
+    gamma = parse_fraction(cert.claim.get("gamma"), "claim.gamma")
+    Y = decode_floats(cert.witness.get("Y", {}))
+    b = _bounds_from_witness(A_enc, Y, lv, str(cert.witness.get("method")))
+    rec = {k: (None if v is None else format_bound(v, "up", 12)) for k, v in b.items()}
+    if b["rho"] is None:
+        return CheckResult(False, rec, f"the witness gives q >= 1 ({rec['q']}): no bound")
+    if not rho < 1:
+        return CheckResult(False, rec, f"claimed rho={rho} is not below 1")
+    if b["rho"] > rho:
+        return CheckResult(False, rec, f"the witness proves rho <= {rec['rho']}, more than the claimed {float(rho):.6g}")
+    if b["gamma"] > gamma:
+        return CheckResult(False, rec, f"the witness proves gamma <= {rec['gamma']}, more than the claimed {float(gamma):.6g}")
+    return CheckResult(True, rec, "the witness proves the claim")
+
+
+# -- refutation -------------------------------------------------------------------------------------------------------
+def rnsp_violation(A_enc: flint.arb_mat, v: np.ndarray, support, lv: SparsityInLevels, rho: Fraction,
+                   gamma: Fraction) -> tuple[Fraction, Fraction]:
+    """Enclosure ``(lo, hi)`` of ``||v_D||_2 - rho ||v_{D^c}||_{l1,w}/sqrt(xi) - gamma ||A v||_2``; a violation is
+    proven when ``lo > 0``."""
+    N = A_enc.ncols()
+    D = set(int(i) for i in support)
+    w = lv.column_weights()
+    vf = [Fraction(float(x)) for x in v]
+    head2 = sum((vf[i] ** 2 for i in D), Fraction(0))
+    tail = sum((w[i] * abs(vf[i]) for i in range(N) if i not in D), Fraction(0))
+    with flint.ctx.workprec(_PREC + 64):
+        Av = A_enc * flint.arb_mat([[float(x)] for x in v])
+        lo2, hi2 = _arb.norm2_bounds([Av[i, 0] for i in range(Av.nrows())])
+    head_lo, head_hi = _arb.sqrt_bounds(head2, head2, 128)
+    res_lo, res_hi = _arb.sqrt_bounds(lo2, hi2, 128)
+    sxi_lo, sxi_hi = _arb.sqrt_bounds(lv.xi, lv.xi, 128)
+    lo = head_lo - rho * tail / sxi_lo - gamma * res_hi
+    hi = head_hi - rho * tail / sxi_hi - gamma * res_lo
+    return lo, hi
+
+
+def _admissible(support, lv: SparsityInLevels) -> bool:
+    for r, sk in zip(lv.ranges(), lv.s):
+        if sum(1 for i in support if i in r) > sk:
+            return False
+    return True
+
+
+def _best_support(v: np.ndarray, lv: SparsityInLevels) -> list[int]:
+    out = []
+    for r, sk in zip(lv.ranges(), lv.s):
+        idx = sorted(r, key=lambda i: -abs(v[i]))[:sk]
+        out.extend(idx)
+    return sorted(out)
+
+
+def _candidates(A: np.ndarray, lv: SparsityInLevels, rng):
+    m, N = A.shape
+    # pairs of (nearly) parallel columns: v = e_i - t e_j
+    norms = np.linalg.norm(A, axis=0)
+    An = A / np.where(norms > 0, norms, 1)
+    G = An.T @ An
+    np.fill_diagonal(G, 0)
+    for flat in np.argsort(-np.abs(G), axis=None)[: min(40, N * N)]:
+        i, j = divmod(int(flat), N)
+        if norms[i] > 0 and norms[j] > 0:
+            v = np.zeros(N)
+            v[i] = 1.0
+            v[j] = -np.sign(G[i, j]) * norms[i] / norms[j]
+            yield v
+        else:
+            v = np.zeros(N)
+            v[i if norms[i] == 0 else j] = 1.0
+            yield v
+    # kernel and near-kernel vectors
+    _, sv, Vt = np.linalg.svd(A)
+    for k in range(1, min(N, 8) + 1):
+        yield Vt[-k]
+    # sparse kernel vectors: least squares on small random supports of size m+1 is dense; use s+1 supports
+    for _ in range(30):
+        size = min(N, lv.s_total + 1 + int(rng.integers(0, 3)))
+        S = rng.choice(N, size=size, replace=False)
+        _, _, V = np.linalg.svd(A[:, S])
+        v = np.zeros(N)
+        v[S] = V[-1]
+        yield v
+
+
+def refute(A, sparsity, rho, gamma, levels=None, weights=None, seed: int = 0) -> Certificate:
+    """Search ``(v, Delta)`` violating the rNSPL with constants ``(rho, gamma)``; REFUTED (with the exact vector and
+    support) when a violation is proven in ball arithmetic, UNKNOWN otherwise.
+
+    >>> A = np.array([[1.0, 1.0, 0.0], [0.0, 0.0, 1.0]])   # two equal columns
+    >>> refute(A, 1, rho="1/2", gamma=10).status
+    <Status.REFUTED: 'refuted'>
+    """
+    arr, enc, data = _matrix_and_data(A)
+    lv = SparsityInLevels.make(arr.shape[1], sparsity, levels, weights)
+    rho, gamma = Fraction(rho), Fraction(gamma)
+    if rho < 0 or gamma < 0:
+        raise Smale18Error(f"rho={rho} and gamma={gamma} must be non-negative")
+    data.update(lv.to_json())
+    claim = {"rho": str(rho), "gamma": str(gamma)}
+    rng = np.random.default_rng(seed)
+    for v in _candidates(arr, lv, rng):
+        if not np.all(np.isfinite(v)) or not np.any(v):
+            continue
+        D = _best_support(v, lv)
+        lo, _ = rnsp_violation(enc, v, D, lv, rho, gamma)
+        if lo > 0:
+            witness = {"v": encode_floats(v), "support": D, "margin": format_bound(lo, "down", 8)}
+            return Certificate(KIND_REFUTE, Status.REFUTED, claim, data, witness)
+    return Certificate(KIND_REFUTE, Status.UNKNOWN, claim, data, {})
+
+
+@register_checker(KIND_REFUTE)
+def _check_refutation(cert: Certificate) -> CheckResult:
+    if cert.status is not Status.REFUTED:
+        return CheckResult(False, {}, f"status is {cert.status}, nothing is claimed")
+    A_enc, _ = _rebuild_matrix(cert.data)
+    lv = SparsityInLevels.from_json(cert.data)
+    rho = parse_fraction(cert.claim.get("rho"), "claim.rho")
+    gamma = parse_fraction(cert.claim.get("gamma"), "claim.gamma")
+    v = decode_floats(cert.witness.get("v", {}))
+    D = cert.witness.get("support")
+    if not isinstance(D, list) or not _admissible(D, lv) or any(not 0 <= int(i) < lv.N for i in D):
+        return CheckResult(False, {}, "the support is not admissible for the levels")
+    lo, hi = rnsp_violation(A_enc, v, D, lv, rho, gamma)
+    rec = {"margin_lower": format_bound(lo, "down", 8)}
+    if lo > 0:
+        return CheckResult(True, rec, "the vector violates the inequality (proven)")
+    return CheckResult(False, rec, "the violation is not proven")
