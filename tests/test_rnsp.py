@@ -182,3 +182,33 @@ def test_levels_bad_input(kwargs, match):
         SparsityInLevels.make(6, kwargs.pop("sparsity"), **kwargs)
     with pytest.raises(Smale18Error, match="finite"):
         certify(np.array([[1.0, np.nan]]), 1)
+
+
+# -- the exact decision for small N --------------------------------------------------------------------------------
+from verify.rnsp import _nsp_constant_bruteforce, nsp_constant  # noqa: E402
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(0, 10**6), st.integers(5, 12), st.integers(1, 4), st.integers(1, 2), st.booleans())
+def test_exact_constant_agrees_with_brute_force_and_bounds_certify(seed, N, gap, s, two_levels):
+    m = max(2, N - gap)
+    rng = np.random.default_rng(seed)
+    A = rng.integers(-3, 4, size=(m, N)).astype(float)
+    levels = [N // 2, N] if two_levels else None
+    sparsity = [1, s] if two_levels else s
+    weights = ["1", "2"] if two_levels else None
+    fast = nsp_constant(A, sparsity, levels, weights)
+    slow = _nsp_constant_bruteforce(A, sparsity, levels, weights)
+    assert fast.rho2 == slow
+    cert = certify(A, sparsity, levels=levels, weights=weights)
+    if cert.status is Status.CERTIFIED:  # certify's rho is never below the exact constant
+        assert fast.rho2 is not None and Fraction(cert.claim["rho"]) ** 2 >= fast.rho2
+    if fast.rho2:  # and the maximiser refutes every smaller rho, rigorously
+        _, enc, _ = _matrix_and_data(A)
+        lv = SparsityInLevels.make(N, sparsity, levels, weights)
+        v = np.array([float(x) for x in fast.vector])
+        from oracle import _arb
+
+        rho_below = _arb.sqrt_bounds(fast.rho2, fast.rho2, 128)[0] * Fraction(999, 1000)  # strictly below rho*
+        lo, _ = rnsp_violation(enc, v, fast.support, lv, rho_below, Fraction(10**9))
+        assert lo > 0

@@ -31,7 +31,9 @@ from .certificates import (
     register_checker,
 )
 
-__all__ = ["SparsityInLevels", "certify", "refute", "rnsp_violation", "KIND_CERT", "KIND_REFUTE"]
+__all__ = [
+    "SparsityInLevels", "certify", "refute", "rnsp_violation", "nsp_constant", "NSPConstant", "KIND_CERT", "KIND_REFUTE",
+]
 
 KIND_CERT = "rnsp-levels"
 KIND_REFUTE = "rnsp-levels-violation"
@@ -409,3 +411,131 @@ def _check_refutation(cert: Certificate) -> CheckResult:
     if lo > 0:
         return CheckResult(True, rec, "the vector violates the inequality (proven)")
     return CheckResult(False, rec, "the violation is not proven")
+
+
+# -- exact decision for small N ------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class NSPConstant:
+    """The exact best null-space constant ``rho*`` in levels (proofs_notes/rnsp.md, "Exact decision"):
+    ``rho*^2 = max over v in ker A, admissible Delta of xi ||v_Delta||_2^2 / ||v_{Delta^c}||_{l1,w}^2`` as an exact
+    rational (``rho2``; ``None`` when ker A contains an (s, M)-sparse vector, i.e. rho* is infinite). Every valid
+    rNSPL pair ``(rho, gamma)`` has ``rho >= rho*``; ``vector`` and ``support`` attain the maximum (they refute any
+    smaller rho)."""
+
+    rho2: Fraction | None
+    vector: tuple
+    support: tuple
+    nullity: int
+
+    @property
+    def rho_upper(self) -> Fraction | None:
+        return None if self.rho2 is None else _arb.sqrt_bounds(self.rho2, self.rho2, 128)[1]
+
+
+def _integer_matrix(A) -> flint.fmpz_mat:
+    if isinstance(A, ExactArray):
+        if not A.is_rational:
+            raise Smale18Error("the exact decision needs a rational matrix")
+        q = A.to_fmpq_mat()
+        num, den = q.numer_denom()
+        return num
+    arr = np.asarray(A, dtype=float)
+    if arr.ndim != 2 or not np.all(np.isfinite(arr)):
+        raise Smale18Error("A must be a finite 2-D float array")
+    fr = [[Fraction(float(v)) for v in row] for row in arr]
+    den = 1
+    for row in fr:
+        for v in row:
+            den = den * v.denominator // np.gcd(den, v.denominator)
+    return flint.fmpz_mat([[int(v * den) for v in row] for row in fr])
+
+
+def _slice_vectors(K: flint.fmpz_mat, coords):
+    """For each T in ``coords`` (tuples of size d - 1): the kernel vector with v_T = 0, if that slice is a line."""
+    N, d = K.nrows(), K.ncols()
+    for T in coords:
+        if d == 1:
+            c = flint.fmpz_mat([[1]])
+        else:
+            KT = flint.fmpz_mat([[K[i, j] for j in range(d)] for i in T])
+            ns, nullity = KT.nullspace()
+            if nullity != 1:
+                continue
+            c = flint.fmpz_mat([[ns[j, 0]] for j in range(d)])
+        v = K * c
+        vec = [Fraction(int(v[i, 0])) for i in range(N)]
+        if any(vec):
+            yield T, vec
+
+
+def _ratio2(vec, D, lv: SparsityInLevels, w):
+    head2 = sum((vec[i] ** 2 for i in D), Fraction(0))
+    tail = sum((w[i] * abs(vec[i]) for i in range(len(vec)) if i not in D), Fraction(0))
+    if tail == 0:
+        return None if head2 > 0 else Fraction(0)
+    return lv.xi * head2 / (tail * tail)
+
+
+def nsp_constant(A, sparsity, levels=None, weights=None) -> NSPConstant:
+    """The exact ``rho*`` for a rational matrix (small N): enumerate the lines ``ker A ∩ {v_T = 0}``, ``|T| = d - 1``
+    (the vertices of every cross-section polytope), each with its best admissible support.
+
+    >>> nsp_constant(np.array([[1.0, 1.0, 1.0]]), 1).rho2    # ker = {v : v1 + v2 + v3 = 0}; v = (2, -1, -1)
+    Fraction(4, 9)
+    """
+    import itertools
+
+    M = _integer_matrix(A)
+    N = M.ncols()
+    lv = SparsityInLevels.make(N, sparsity, levels, weights)
+    w = lv.column_weights()
+    K, d = M.nullspace()
+    if d == 0:
+        return NSPConstant(Fraction(0), tuple([Fraction(0)] * N), tuple(), 0)
+    K = flint.fmpz_mat([[K[i, j] for j in range(d)] for i in range(N)])
+    best, best_v, best_D = Fraction(-1), None, None
+    for _, vec in _slice_vectors(K, itertools.combinations(range(N), d - 1)):
+        D = _best_support_exact(vec, lv)
+        r = _ratio2(vec, D, lv, w)
+        if r is None:
+            return NSPConstant(None, tuple(vec), tuple(D), d)
+        if r > best:
+            best, best_v, best_D = r, vec, D
+    return NSPConstant(best, tuple(best_v), tuple(best_D), d)
+
+
+def _best_support_exact(vec, lv: SparsityInLevels) -> list[int]:
+    out = []
+    for r, sk in zip(lv.ranges(), lv.s):
+        out.extend(sorted(r, key=lambda i: -abs(vec[i]))[:sk])
+    return sorted(out)
+
+
+def _nsp_constant_bruteforce(A, sparsity, levels=None, weights=None) -> Fraction | None:
+    """The same constant by the double enumeration over admissible supports Delta and slices T inside Delta^c
+    (no pruning) — for tests only."""
+    import itertools
+
+    M = _integer_matrix(A)
+    N = M.ncols()
+    lv = SparsityInLevels.make(N, sparsity, levels, weights)
+    w = lv.column_weights()
+    K, d = M.nullspace()
+    if d == 0:
+        return Fraction(0)
+    K = flint.fmpz_mat([[K[i, j] for j in range(d)] for i in range(N)])
+    per_level = [list(itertools.combinations(r, sk)) for r, sk in zip(lv.ranges(), lv.s)]
+    best = Fraction(0)
+    for parts in itertools.product(*per_level):
+        D = sorted(i for part in parts for i in part)
+        comp = [i for i in range(N) if i not in D]
+        # unbounded cross-section: a kernel vector vanishing off Delta
+        KD = flint.fmpz_mat([[K[i, j] for j in range(d)] for i in comp]) if comp else None
+        if KD is None or KD.rank() < d:
+            return None
+        for _, vec in _slice_vectors(K, itertools.combinations(comp, d - 1)):
+            r = _ratio2(vec, D, lv, w)
+            if r is None:
+                return None
+            best = max(best, r)
+    return best
