@@ -480,8 +480,8 @@ def nsp_constant(A, sparsity, levels=None, weights=None) -> NSPConstant:
     """The exact ``rho*`` for a rational matrix (small N): enumerate the lines ``ker A ∩ {v_T = 0}``, ``|T| = d - 1``
     (the vertices of every cross-section polytope), each with its best admissible support.
 
-    >>> nsp_constant(np.array([[1.0, 1.0, 1.0]]), 1).rho2    # ker = {v : v1 + v2 + v3 = 0}; v = (2, -1, -1)
-    Fraction(4, 9)
+    >>> nsp_constant(np.array([[1.0, 1.0, 1.0]]), 1).rho2    # ker = {v1 + v2 + v3 = 0}: |v_i| <= the other two
+    Fraction(1, 1)
     """
     import itertools
 
