@@ -1,0 +1,93 @@
+"""FIRENET's theorem checked numerically against certified constants (observed error <= certified bound)."""
+
+import math
+from fractions import Fraction
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from oracle import Smale18Error, _arb
+from verify.balls import operator_norm_upper
+from verify.bounds import (
+    delta_prime,
+    distance_constants,
+    firenet_guarantee,
+    optimal_lambda,
+    sharpness_constant,
+)
+from verify.nets import firenet
+from verify.rnsp import SparsityInLevels, certify
+
+TIGHTNESS: list[float] = []
+
+
+@pytest.fixture(scope="module")
+def certified():
+    A = np.random.default_rng(0).standard_normal((60, 120))
+    out = {}
+    for s in (1, 2):
+        cert = certify(A, s)
+        assert cert.check().valid
+        out[s] = (Fraction(cert.claim["rho"]), Fraction(cert.claim["gamma"]))
+    return A, operator_norm_upper(A), out
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    s=st.sampled_from([1, 2]),
+    seed=st.integers(0, 10**6),
+    noise=st.floats(0, 1e-2),
+    tail=st.floats(0, 1e-3),
+    restarts=st.integers(1, 10),
+)
+def test_firenet_error_is_below_the_certified_bound(certified, s, seed, noise, tail, restarts):
+    A, L_A, consts = certified
+    rho, gamma = consts[s]
+    lv = SparsityInLevels.make(A.shape[1], s)
+    lam = Fraction(float(optimal_lambda(rho, gamma, lv)))  # the exact value FIRENET will use
+    rng = np.random.default_rng(seed)
+    x = tail * rng.standard_normal(A.shape[1])
+    x[rng.choice(A.shape[1], s, replace=False)] += rng.standard_normal(s) * 3
+    e = rng.standard_normal(A.shape[0])
+    y = A @ x + noise * e / np.linalg.norm(e)
+    step = float((1 - Fraction(1, 2**20)) / L_A)
+    c = sharpness_constant(rho, gamma, lv, lam)
+    delta = delta_prime(A, x, y, lv, lam, c)
+    x2 = sum((Fraction(float(v)) ** 2 for v in x), Fraction(0))
+    eps0 = math.nextafter(float(_arb.sqrt_bounds(x2, x2, 128)[1]), math.inf)
+    delta_f = math.nextafter(float(delta), math.inf)
+    p_min = firenet_guarantee(rho, gamma, lv, lam, step, step, L_A, 10**9, eps0, delta_f, 0).p_min
+    guarantee = firenet_guarantee(rho, gamma, lv, lam, step, step, L_A, p_min, eps0, delta_f, restarts)
+    net = firenet(A, lam=float(lam), restarts=restarts, inner=p_min, eps0=eps0, delta=delta_f, tau=step, sigma=step,
+                  L_A=L_A)
+    for k, psi in enumerate(net.run(y, history=True)):
+        err = float(np.linalg.norm(psi - x))
+        bound = float(guarantee.bound(k))
+        assert err <= bound
+        if k:
+            TIGHTNESS.append(err / bound)
+
+
+def test_report_tightness():
+    """Observed / certified bound over the draws above (run after them in file order)."""
+    if TIGHTNESS:
+        print(f"\nFIRENET theorem check: observed/bound <= {max(TIGHTNESS):.3f} (median {np.median(TIGHTNESS):.3f}) "
+              f"over {len(TIGHTNESS)} restarts")
+        assert max(TIGHTNESS) <= 1
+
+
+def test_constants_and_hypotheses():
+    lv = SparsityInLevels.make(100, 2)
+    d = distance_constants(Fraction(1, 5), Fraction(1, 4), lv)
+    lam = optimal_lambda(Fraction(1, 5), Fraction(1, 4), lv)
+    c = sharpness_constant(Fraction(1, 5), Fraction(1, 4), lv, lam)
+    assert abs(float(c) - float(d.C2)) < 1e-9 * float(d.C2)  # at the optimal lam, c = C2
+    assert sharpness_constant(Fraction(1, 5), Fraction(1, 4), lv, lam / 2) > c
+    with pytest.raises(Smale18Error, match="too large"):
+        sharpness_constant(Fraction(1, 5), Fraction(1, 4), lv, 100)
+    with pytest.raises(Smale18Error, match="p=3 is below"):
+        firenet_guarantee(Fraction(1, 5), Fraction(1, 4), lv, lam, Fraction(1, 10), Fraction(1, 10), 10, 3, 1, 0, 2)
+    with pytest.raises(Smale18Error, match="rho=1 must lie in"):
+        distance_constants(1, 1, lv)
