@@ -149,6 +149,41 @@ def _networks_section(quick: bool, seed: int, out: str) -> bool:
     return run.rate < 0.5
 
 
+def _firenet_bound_check(A, cert, seed: int) -> bool:
+    import math
+    from fractions import Fraction as Fr
+
+    from oracle import _arb
+
+    from .balls import operator_norm_upper
+    from .bounds import delta_prime, firenet_guarantee, optimal_lambda, sharpness_constant
+    from .nets import firenet
+    from .rnsp import SparsityInLevels
+
+    rho, gamma = Fr(cert.claim["rho"]), Fr(cert.claim["gamma"])
+    lv = SparsityInLevels.make(A.shape[1], 1)
+    lam = Fr(float(optimal_lambda(rho, gamma, lv)))
+    L_A = operator_norm_upper(A)
+    step = float((1 - Fr(1, 2**20)) / L_A)
+    rng = np.random.default_rng([seed, 7])
+    x = np.zeros(A.shape[1])
+    x[int(rng.integers(A.shape[1]))] = 2.0
+    y = A @ x + 1e-3 * rng.standard_normal(A.shape[0]) / np.sqrt(A.shape[0])
+    c = sharpness_constant(rho, gamma, lv, lam)
+    delta = math.nextafter(float(delta_prime(A, x, y, lv, lam, c)), math.inf)
+    eps0 = 2.0 + 1e-9
+    p = firenet_guarantee(rho, gamma, lv, lam, step, step, L_A, 10**9, eps0, delta, 0).p_min
+    g = firenet_guarantee(rho, gamma, lv, lam, step, step, L_A, p, eps0, delta, 8)
+    run = firenet(A, lam=float(lam), restarts=8, inner=p, eps0=eps0, delta=delta, tau=step, sigma=step, L_A=L_A)
+    errs = [float(np.linalg.norm(psi - x)) for psi in run.run(y, history=True)]
+    ratios = [e / float(b) for e, b in zip(errs[1:], g.eps[1:])]
+    _say(f"   FIRENET bound (Theorem 2, proofs_notes/firenet_bound.md) from these certified constants: lam = "
+         f"{float(lam):.4f}, c <= {format_bound(c, 'up', 4)}, p = {p} inner steps; after 8 restarts [certified, exact "
+         f"iteration] ||psi - x|| <= {format_bound(g.eps[-1], 'up', 4)}, [observed, float64] {errs[-1]:.3e} (observed/bound <= "
+         f"{max(ratios):.3f} over the restarts)")
+    return max(ratios) <= 1
+
+
 def _certificate_section(quick: bool, seed: int) -> bool:
     from .rnsp import certify, nsp_constant, refute
 
@@ -156,9 +191,11 @@ def _certificate_section(quick: bool, seed: int) -> bool:
     rng = np.random.default_rng(seed)
     A = rng.standard_normal((60, 120))
     ok = True
+    first = None
     for s in ((1,) if quick else (1, 2)):
         t = time.perf_counter()
         cert = certify(A, s)
+        first = first or cert
         check = cert.check()
         ok &= check.valid
         _say(f"   Gaussian 60x120 (seed {seed}), s={s}: [{cert.status}] rho <= {cert.claim['rho']}, gamma <= "
@@ -170,6 +207,7 @@ def _certificate_section(quick: bool, seed: int) -> bool:
     ok &= ref.status.value == "refuted" and ref.check().valid
     _say(f"   the same matrix with a duplicated column: [{ref.status}] a violating vector with support "
          f"{ref.witness['support']} (margin >= {ref.witness['margin']}), checked")
+    ok &= _firenet_bound_check(A, first, seed)
     small = rng.integers(-3, 4, size=(6, 10)).astype(float)
     exact = nsp_constant(small, 1)
     cert = certify(small, 1)
