@@ -31,7 +31,7 @@ import numpy as np
 
 from . import _arb
 from ._errors import Smale18Error
-from .constructions.smale18 import Smale18Class
+from .constructions.smale18 import Smale18Class, row_targets
 from .dyadic import DyadicArray
 from .exact import BallArray, dct2
 
@@ -227,14 +227,7 @@ def _targets(omega: Smale18Class):
     c = omega.c_ball()
     cf = c * flint.arb(flint.fmpq(omega.N1, 2)).sqrt()
     mu1, mu2 = flint.arb(10), flint.arb(flint.fmpq(omega.N1, 2)).sqrt()
-    if omega.problem == "P3":
-        return c, cf, mu1, mu2
-    if omega.problem == "P2":
-        lam = flint.arb(flint.fmpq(omega.lam.numerator, omega.lam.denominator))
-        return c, cf, mu1 - lam / (2 * c), mu2 - lam / (2 * cf)
-    eta = flint.arb(flint.fmpq(omega.eta.numerator, omega.eta.denominator))
-    g = (1 / (c * c) + 1 / (cf * cf)).sqrt()
-    return c, cf, mu1 - eta / (c * g), mu2 - eta / (cf * g)
+    return (c, cf) + row_targets(omega, c, cf, mu1, mu2)
 
 
 def _algorithm_output(omega: Smale18Class, j1: int | None) -> DyadicArray:
@@ -303,15 +296,7 @@ def class_error_bound(omega: Smale18Class, which: str, prec_bits: int = 128) -> 
         c, cf, t1h, t2h = _targets(omega)
         a1, a2 = c + box, cf + box
         mu1, mu2 = flint.arb(10), flint.arb(flint.fmpq(omega.N1, 2)).sqrt()
-        if omega.problem == "P3":
-            t1, t2 = mu1, mu2
-        elif omega.problem == "P2":
-            lam = flint.arb(flint.fmpq(omega.lam.numerator, omega.lam.denominator))
-            t1, t2 = mu1 - lam / (2 * a1), mu2 - lam / (2 * a2)
-        else:
-            eta = flint.arb(flint.fmpq(omega.eta.numerator, omega.eta.denominator))
-            g = (1 / (a1 * a1) + 1 / (a2 * a2)).sqrt()
-            t1, t2 = mu1 - eta / (a1 * g), mu2 - eta / (a2 * g)
+        t1, t2 = row_targets(omega, a1, a2, mu1, mu2)
         fine = t2h / (2 * cf)
         sq = (fine - t2 / a2) ** 2 + fine**2
         if which == "k-minus-1":

@@ -28,7 +28,7 @@ import numpy as np
 from ._errors import Smale18Error
 from ._limits import call_with_limit
 from .adversary import Outcome, _clopper_pearson, is_randomised, judge_output
-from .constructions.smale18 import Smale18Class, Smale18Member
+from .constructions.smale18 import Smale18Class, Smale18Member, row_targets
 from .dyadic import DyadicArray
 from .exact import BallArray
 from .training import TrainingSetOracle
@@ -93,15 +93,7 @@ class _ExactTrainingSet:
         def balls(prec_bits):
             A1, A2 = flint.arb(flint.fmpq(a1.numerator, a1.denominator)), flint.arb(flint.fmpq(a2.numerator, a2.denominator))
             m1, m2 = flint.arb(flint.fmpq(mu1.numerator, mu1.denominator)), flint.arb(flint.fmpq(mu2.numerator, mu2.denominator))
-            if om.problem == "P3":
-                t1, t2 = m1, m2
-            elif om.problem == "P2":
-                lam = flint.arb(flint.fmpq(om.lam.numerator, om.lam.denominator))
-                t1, t2 = m1 - lam / (2 * A1), m2 - lam / (2 * A2)
-            else:
-                eta = flint.arb(flint.fmpq(om.eta.numerator, om.eta.denominator))
-                g = (1 / (A1 * A1) + 1 / (A2 * A2)).sqrt()
-                t1, t2 = m1 - eta / (A1 * g), m2 - eta / (A2 * g)
+            t1, t2 = row_targets(om, A1, A2, m1, m2)
             x = [flint.arb(0)] * om.N
             for j in T1:
                 x[j] = t1 / (A1 * len(T1))

@@ -63,6 +63,19 @@ def _check(rho, gamma, lv):
     return rho, gamma
 
 
+def _tail_estimates(rho: Fraction, lv: SparsityInLevels):
+    """Balls ``(variant, P, Q, C1)`` of the tail estimates (A) and (B) at the current working precision."""
+    zeta = min(wk * wk * sk for wk, sk in zip(lv.w, lv.s))
+    k, r = _ball(lv.xi / zeta), _ball(rho)
+    for variant in ("A", "B"):
+        if variant == "A":
+            P, Q = r + k.sqrt() / 2, flint.arb(1)
+        else:
+            k4 = k.root(4)
+            P, Q = r + (1 + r) * k4 / 2, 1 + k4 / 2
+        yield variant, P, Q, (1 + r) * P / (1 - r)
+
+
 def distance_constants(rho, gamma, lv: SparsityInLevels) -> DistanceConstants:
     """Theorem 1: the pair (C1, C2) of the smaller C2 among the tail estimates (A) and (B), as exact upper bounds.
 
@@ -72,18 +85,9 @@ def distance_constants(rho, gamma, lv: SparsityInLevels) -> DistanceConstants:
     ('A', True)
     """
     rho, gamma = _check(rho, gamma, lv)
-    zeta = min(wk * wk * sk for wk, sk in zip(lv.w, lv.s))
-    kappa = lv.xi / zeta
     out = []
     with flint.ctx.workprec(_PREC):
-        k = _ball(kappa)
-        for variant in ("A", "B"):
-            if variant == "A":
-                P, Q = _ball(rho) + k.sqrt() / 2, flint.arb(1)
-            else:
-                k4 = k.root(4)
-                P, Q = _ball(rho) + (1 + _ball(rho)) * k4 / 2, 1 + k4 / 2
-            C1 = (1 + _ball(rho)) * P / (1 - _ball(rho))
+        for variant, P, Q, C1 in _tail_estimates(rho, lv):
             C2 = _ball(gamma) * (Q + 2 * P / (1 - _ball(rho)))
             out.append(DistanceConstants(_up(C1), _up(C2), _up(P), _up(Q), variant))
     return min(out, key=lambda d: (d.C2, d.C1))
@@ -97,22 +101,13 @@ def sharpness_constant(rho, gamma, lv: SparsityInLevels, lam) -> Fraction:
     if lam <= 0:
         raise Smale18Error(f"lam={lam} must be positive")
     best = None
-    zeta = min(wk * wk * sk for wk, sk in zip(lv.w, lv.s))
-    kappa = lv.xi / zeta
     with flint.ctx.workprec(_PREC):
         mu = _ball(lam) * _ball(lv.xi).sqrt()
         limit = (1 + _ball(rho)) / (2 * _ball(gamma))
         if not _up(mu) < _lo(limit):
             raise Smale18Error(f"lam={float(lam):.6g} is too large: need lam sqrt(xi) < (1 + rho)/(2 gamma) = "
                                f"{float(_lo(limit)):.6g}")
-        k = _ball(kappa)
-        for variant in ("A", "B"):
-            if variant == "A":
-                P, Q = _ball(rho) + k.sqrt() / 2, flint.arb(1)
-            else:
-                k4 = k.root(4)
-                P, Q = _ball(rho) + (1 + _ball(rho)) * k4 / 2, 1 + k4 / 2
-            C1 = (1 + _ball(rho)) * P / (1 - _ball(rho))
+        for _, P, Q, C1 in _tail_estimates(rho, lv):
             first = C1 / mu
             second = _ball(gamma) * Q / (1 - 2 * _ball(gamma) * mu / (1 + _ball(rho)))
             c = max(_up(first), _up(second))

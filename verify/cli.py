@@ -114,15 +114,9 @@ def _cmd_replay(args) -> int:
     from oracle.candidates import load_candidate
     from oracle.constructions import Smale18Member
 
-    try:
-        with open(args.case, encoding="utf-8") as fh:
-            text = fh.read()
-    except OSError as exc:
-        raise Smale18Error(f"cannot read case file {args.case!r}: {exc.strerror}") from None
-    except UnicodeDecodeError:
-        raise Smale18Error(f"case file {args.case!r} is not a text (JSON) file") from None
     import json
 
+    text = _read_text(args.case, "case file")
     try:
         case = json.loads(text)
     except json.JSONDecodeError as exc:
@@ -152,6 +146,16 @@ def _cmd_table1(args) -> int:
         f"{r.K:>3} {r.n:>4} {float(r.lista):>14.7e} {float(r.firenet):>14.7e} {float(r.bound):>10.0e} "
         f"{r.seconds:>6.1f}", flush=True))
     return 0
+
+
+def _read_text(path: str, what: str) -> str:
+    try:
+        with open(path, encoding="utf-8") as fh:
+            return fh.read()
+    except OSError as exc:
+        raise Smale18Error(f"cannot read {what} {path!r}: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise Smale18Error(f"{what} {path!r} is not a text (JSON) file") from None
 
 
 def _int_list(text: str, name: str) -> list[int]:
@@ -220,14 +224,7 @@ def _cmd_check(args) -> int:
     from .certificates import Certificate
     from . import rnsp  # noqa: F401  (registers the rNSP checkers)
 
-    try:
-        with open(args.certificate, encoding="utf-8") as fh:
-            text = fh.read()
-    except OSError as exc:
-        raise Smale18Error(f"cannot read certificate {args.certificate!r}: {exc.strerror}") from None
-    except UnicodeDecodeError:
-        raise Smale18Error(f"certificate {args.certificate!r} is not a text (JSON) file") from None
-    cert = Certificate.from_json(text)
+    cert = Certificate.from_json(_read_text(args.certificate, "certificate"))
     result = cert.check()
     if args.json:
         print(json.dumps({"valid": result.valid, "reason": result.reason, "recomputed": result.recomputed}))

@@ -274,16 +274,22 @@ def certify(A, sparsity, levels=None, weights=None, method: str = "entrywise") -
     return Certificate(KIND_CERT, Status.CERTIFIED, claim, data, witness)
 
 
+def _claim_context(cert: Certificate):
+    """The rebuilt matrix enclosure, the levels and the claimed (rho, gamma) of a certificate (raises if malformed)."""
+    A_enc, _ = _rebuild_matrix(cert.data)
+    lv = SparsityInLevels.from_json(cert.data)
+    if lv.N != A_enc.ncols():
+        raise Smale18Error(f"levels end at {lv.N} but the matrix has {A_enc.ncols()} columns")
+    rho = parse_fraction(cert.claim.get("rho"), "claim.rho")
+    gamma = parse_fraction(cert.claim.get("gamma"), "claim.gamma")
+    return A_enc, lv, rho, gamma
+
+
 @register_checker(KIND_CERT)
 def _check_certificate(cert: Certificate) -> CheckResult:
     if cert.status is not Status.CERTIFIED:
         return CheckResult(False, {}, f"status is {cert.status}, nothing is claimed")
-    A_enc, _ = _rebuild_matrix(cert.data)
-    lv = SparsityInLevels.from_json(cert.data)
-    if lv.N != A_enc.ncols():
-        return CheckResult(False, {}, f"levels end at {lv.N} but the matrix has {A_enc.ncols()} columns")
-    rho = parse_fraction(cert.claim.get("rho"), "claim.rho")
-    gamma = parse_fraction(cert.claim.get("gamma"), "claim.gamma")
+    A_enc, lv, rho, gamma = _claim_context(cert)
     Y = decode_floats(cert.witness.get("Y", {}))
     b = _bounds_from_witness(A_enc, Y, lv, str(cert.witness.get("method")))
     rec = {k: (None if v is None else format_bound(v, "up", 12)) for k, v in b.items()}
@@ -398,10 +404,7 @@ def refute(A, sparsity, rho, gamma, levels=None, weights=None, seed: int = 0) ->
 def _check_refutation(cert: Certificate) -> CheckResult:
     if cert.status is not Status.REFUTED:
         return CheckResult(False, {}, f"status is {cert.status}, nothing is claimed")
-    A_enc, _ = _rebuild_matrix(cert.data)
-    lv = SparsityInLevels.from_json(cert.data)
-    rho = parse_fraction(cert.claim.get("rho"), "claim.rho")
-    gamma = parse_fraction(cert.claim.get("gamma"), "claim.gamma")
+    A_enc, lv, rho, gamma = _claim_context(cert)
     v = decode_floats(cert.witness.get("v", {}))
     D = cert.witness.get("support")
     if not isinstance(D, list) or not _admissible(D, lv) or any(not 0 <= int(i) < lv.N for i in D):

@@ -30,7 +30,7 @@ from .._errors import Smale18Error
 from ..exact import BallArray, ExactArray, ProductArray, RationalArray, dct2
 from ..problems import BasisPursuitDenoise, ConvexHull, Lasso, PointSet, SqrtLasso
 
-__all__ = ["Smale18Class", "Smale18Member", "CONSTRUCTIONS"]
+__all__ = ["Smale18Class", "Smale18Member", "CONSTRUCTIONS", "row_targets"]
 
 _PROBLEMS = ("P1", "P2", "P3")
 
@@ -189,6 +189,20 @@ class Smale18Class:
             raise Smale18Error(f"not a smale18 class record: {exc!r}") from None
 
 
+def row_targets(omega: "Smale18Class", a1: flint.arb, a2: flint.arb, mu1: flint.arb, mu2: flint.arb):
+    """Balls of Theorem 3's row targets ``(t1, t2)`` for top coefficients ``a1, a2`` and row data ``mu1, mu2``
+    (proofs_notes/smale18_class.md): P3 ``t = mu``; P2 ``t_r = mu_r - lam/(2 a_r)``; P1 ``t = mu - eta g/||g||`` with
+    ``g = (1/a1, 1/a2)``. Valid for balls: each is evaluated in ball arithmetic at the current working precision."""
+    if omega.problem == "P3":
+        return mu1, mu2
+    if omega.problem == "P2":
+        lam = flint.arb(flint.fmpq(omega.lam.numerator, omega.lam.denominator))
+        return mu1 - lam / (2 * a1), mu2 - lam / (2 * a2)
+    eta = flint.arb(flint.fmpq(omega.eta.numerator, omega.eta.denominator))
+    g = (1 / (a1 * a1) + 1 / (a2 * a2)).sqrt()
+    return mu1 - eta / (a1 * g), mu2 - eta / (a2 * g)
+
+
 class _BlockMatrix(ExactArray):
     """The exact matrix B of a member (entries enclosed from the closed forms)."""
 
@@ -279,15 +293,7 @@ class Smale18Member:
         s = Fraction(scale)
         sb = flint.arb(flint.fmpq(s.numerator, s.denominator))
         mu1, mu2 = 10 * sb, sb * flint.arb(flint.fmpq(om.N1, 2)).sqrt()
-        if om.problem == "P3":
-            t1, t2 = mu1, mu2
-        elif om.problem == "P2":
-            lam = flint.arb(flint.fmpq(om.lam.numerator, om.lam.denominator))
-            t1, t2 = mu1 - lam / (2 * a1), mu2 - lam / (2 * a2)
-        else:
-            eta = flint.arb(flint.fmpq(om.eta.numerator, om.eta.denominator))
-            g = (1 / (a1 * a1) + 1 / (a2 * a2)).sqrt()
-            t1, t2 = mu1 - eta / (a1 * g), mu2 - eta / (a2 * g)
+        t1, t2 = row_targets(om, a1, a2, mu1, mu2)
         return a1, a2, t1, t2
 
     def _vertex(self, j2: int, scale=1) -> BallArray:
