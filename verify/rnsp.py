@@ -363,7 +363,11 @@ def _candidates(A: np.ndarray, lv: SparsityInLevels, rng):
     _, sv, Vt = np.linalg.svd(A)
     for k in range(1, min(N, 8) + 1):
         yield Vt[-k]
-    # sparse kernel vectors: least squares on small random supports of size m+1 is dense; use s+1 supports
+    # errors of failed l1 recoveries: x sparse in levels, z = argmin ||z||_{1,w} s.t. A z = A x, v = z - x
+    yield from _failed_recoveries(A, lv, rng, trials=6)
+    # alternating LP: max <sign, v_Delta> s.t. A v = 0, ||v_{Delta^c}||_{1,w} <= 1, then Delta <- best support of v
+    yield from _alternating_lp(A, lv, rng, starts=3)
+    # sparse kernel vectors of small random column subsets
     for _ in range(30):
         size = min(N, lv.s_total + 1 + int(rng.integers(0, 3)))
         S = rng.choice(N, size=size, replace=False)
@@ -371,6 +375,56 @@ def _candidates(A: np.ndarray, lv: SparsityInLevels, rng):
         v = np.zeros(N)
         v[S] = V[-1]
         yield v
+
+
+def _weighted_l1_lp(A, b, w):
+    """min ||z||_{1,w} s.t. A z = b, as an LP in (z+, z-) (HiGHS); None if it fails."""
+    from scipy.optimize import linprog
+
+    m, N = A.shape
+    res = linprog(np.concatenate([w, w]), A_eq=np.hstack([A, -A]), b_eq=b, bounds=[(0, None)] * (2 * N),
+                  method="highs")
+    return None if res.status != 0 else res.x[:N] - res.x[N:]
+
+
+def _failed_recoveries(A, lv: SparsityInLevels, rng, trials: int):
+    N = A.shape[1]
+    w = np.array([float(v) for v in lv.column_weights()])
+    for _ in range(trials):
+        x = np.zeros(N)
+        for r, sk in zip(lv.ranges(), lv.s):
+            idx = rng.choice(list(r), size=sk, replace=False)
+            x[idx] = rng.standard_normal(sk)
+        z = _weighted_l1_lp(A, A @ x, w)
+        if z is not None and np.linalg.norm(z - x) > 1e-9 * max(1.0, np.linalg.norm(x)):
+            yield z - x
+
+
+def _alternating_lp(A, lv: SparsityInLevels, rng, starts: int, rounds: int = 5):
+    from scipy.optimize import linprog
+
+    m, N = A.shape
+    w = np.array([float(v) for v in lv.column_weights()])
+    for _ in range(starts):
+        D = sorted(int(i) for r, sk in zip(lv.ranges(), lv.s) for i in rng.choice(list(r), size=sk, replace=False))
+        sign = rng.choice([-1.0, 1.0], size=N)
+        for _ in range(rounds):
+            # variables v = p - q (p, q >= 0): maximise sum_{i in D} sign_i v_i, A v = 0, sum_{i not in D} w_i (p_i+q_i) <= 1
+            c = np.zeros(2 * N)
+            c[D] = -sign[D]
+            c[[N + i for i in D]] = sign[D]
+            off = np.array([0.0 if i in D else w[i] for i in range(N)])
+            res = linprog(c, A_ub=np.concatenate([off, off])[None, :], b_ub=[1.0], A_eq=np.hstack([A, -A]),
+                          b_eq=np.zeros(m), bounds=[(0, 10.0)] * (2 * N), method="highs")
+            if res.status != 0:
+                break
+            v = res.x[:N] - res.x[N:]
+            yield v
+            new_D = _best_support(v, lv)
+            sign = np.where(v != 0, np.sign(v), sign)
+            if new_D == D:
+                break
+            D = new_D
 
 
 def refute(A, sparsity, rho, gamma, levels=None, weights=None, seed: int = 0) -> Certificate:
