@@ -110,7 +110,8 @@ class Firenet:
         y = np.asarray(y)
         if y.shape[0] != self.m or not np.all(np.isfinite(y)):
             raise Smale18Error(f"y must be a finite array with {self.m} rows, got shape {y.shape}")
-        psi = np.zeros((self.N,) + y.shape[1:], dtype=np.result_type(y, self.A.dtype if hasattr(self.A, "dtype") else float))
+        domain = np.asarray(self._fns[2](y)).dtype  # the unknown's type: real for real-domain operators
+        psi = np.zeros((self.N,) + y.shape[1:], dtype=np.result_type(domain, float))
         out = [psi]
         for alpha in self.alphas():
             psi = self.inner_block(alpha * y, alpha * psi) / alpha

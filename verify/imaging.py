@@ -1,0 +1,75 @@
+"""FIRENET on images: reconstruction of a phantom from subsampled Fourier data, error per restart, and a figure."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from .nets import firenet
+from .operators import SampledTransform, coordinate_weights, level_sparsities, phantom, variable_density_mask
+
+__all__ = ["ImageReconstruction", "reconstruct_phantom", "reconstruction_figure"]
+
+
+@dataclass(frozen=True)
+class ImageReconstruction:
+    """Observed results: the image, the zero-filled and FIRENET reconstructions, relative errors per restart, timing."""
+
+    image: np.ndarray
+    zero_filled: np.ndarray
+    firenet: np.ndarray
+    errors: tuple
+    zero_filled_error: float
+    seconds: float
+    seconds_per_iteration: float
+    sampling_fraction: float
+
+
+def reconstruct_phantom(n: int = 256, fraction: float = 0.25, restarts: int = 12, inner: int = 25, seed: int = 0,
+                        transform: str = "fourier", wavelet: str = "db4", levels: int = 4, lam: float = 1e-3,
+                        delta: float = 1e-4) -> ImageReconstruction:
+    """Sample the phantom's spectrum with a seeded variable-density mask and run FIRENET (weights ``sqrt(s/s_k)`` on
+    wavelet levels, ``||A|| <= 1`` in closed form)."""
+    mask = variable_density_mask(n, fraction, seed=seed)
+    A = SampledTransform(n, transform, mask, wavelet=wavelet, levels=levels)
+    img = phantom(n)
+    x = A.analysis(img)
+    y = A.matvec(x)
+    w = coordinate_weights(A, level_sparsities(A, x))
+    net = firenet(A.operator(), lam=lam, weights=w, restarts=restarts, inner=inner,
+                  eps0=float(np.linalg.norm(x)) * 1.1, delta=delta, L_A=A.norm_upper())
+    t = time.perf_counter()
+    hist = net.run(y, history=True)
+    seconds = time.perf_counter() - t
+    norm = np.linalg.norm(img)
+    errors = tuple(float(np.linalg.norm(A.synthesis(h) - img) / norm) for h in hist)
+    zf = A.synthesis(A.rmatvec(y))
+    return ImageReconstruction(img, zf, A.synthesis(hist[-1]), errors, float(np.linalg.norm(zf - img) / norm),
+                               seconds, seconds / (restarts * inner), float(mask.mean()))
+
+
+def reconstruction_figure(rec: ImageReconstruction, path: str) -> str:
+    """Original, zero-filled and FIRENET images with their relative errors, and the error per restart (PNG)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, 4, figsize=(14, 3.6), dpi=110)
+    panels = [(rec.image, "original"), (rec.zero_filled, f"zero-filled ({rec.zero_filled_error:.1%})"),
+              (rec.firenet, f"FIRENET ({rec.errors[-1]:.1%})")]
+    for ax, (im, title) in zip(axes, panels):
+        ax.imshow(im, cmap="gray", vmin=0, vmax=1)
+        ax.set_title(title, fontsize=9)
+        ax.axis("off")
+    axes[3].semilogy(range(len(rec.errors)), rec.errors, "o-", ms=3)
+    axes[3].set_xlabel("restart")
+    axes[3].set_ylabel("relative error (observed)")
+    axes[3].set_title(f"{rec.sampling_fraction:.0%} Fourier samples", fontsize=9)
+    axes[3].grid(True, which="both", alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+    return path

@@ -1,0 +1,223 @@
+"""Fast sampling operators with exact adjoints, for image-scale FIRENET (THEORY §8).
+
+``A = P T W*``: ``W`` an orthonormal 2-D wavelet transform (PyWavelets, periodised), ``T`` an orthonormal transform
+(2-D Fourier, 2-D DCT-II, or Walsh–Hadamard), ``P`` the restriction to a sampling mask. The unknown is the wavelet
+coefficient vector (real); ``A*`` is the adjoint of that real-linear map (``Re`` of the complex adjoint for
+Fourier). Since ``T`` and ``W`` are orthonormal and ``P`` is a coordinate restriction, ``||A||_2 <= 1`` (closed form;
+in floating point the transforms are orthonormal up to rounding, far inside the ``2^-20`` slack FIRENET's default
+steps leave).
+
+Masks in levels: :func:`variable_density_mask` samples the frequency plane in concentric levels with a density that
+falls with the radius and the centre fully sampled, seeded. Sparsity levels are the wavelet scales
+(:func:`wavelet_level_map`), with local sparsities :func:`level_sparsities` and weights ``w_(k) = sqrt(s/s_k)``
+(:func:`coordinate_weights`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+
+import numpy as np
+import pywt
+import scipy.fft as sfft
+import scipy.sparse.linalg as sla
+
+from oracle import Smale18Error
+
+__all__ = [
+    "SampledTransform", "variable_density_mask", "wavelet_level_map", "level_sparsities", "level_weights",
+    "coordinate_weights", "fwht2", "phantom",
+]
+
+
+def fwht2(X: np.ndarray) -> np.ndarray:
+    """Orthonormal 2-D Walsh–Hadamard transform (Sylvester order) of a square array of side a power of two."""
+    def along(A, axis):
+        A = np.moveaxis(A, axis, 0).copy()
+        n = A.shape[0]
+        h = 1
+        while h < n:
+            A = A.reshape((n // (2 * h), 2, h) + A.shape[1:])
+            a, b = A[:, 0].copy(), A[:, 1].copy()
+            A[:, 0], A[:, 1] = a + b, a - b
+            A = A.reshape((n,) + A.shape[3:])
+            h *= 2
+        return np.moveaxis(A / np.sqrt(n), 0, axis)
+
+    return along(along(X, 0), 1)
+
+
+@dataclass(frozen=True, eq=False)
+class SampledTransform:
+    """``A = P T W*`` on ``n x n`` images (see the module docstring); a scipy ``LinearOperator`` via ``operator()``.
+
+    >>> A = SampledTransform(32, "fourier", variable_density_mask(32, 0.3, seed=0))
+    >>> x = np.random.default_rng(0).standard_normal(A.N); z = np.random.default_rng(1).standard_normal(A.m) * (1+1j)
+    >>> bool(abs(np.vdot(A.matvec(x), z).real - x @ A.rmatvec(z)) < 1e-10)
+    True
+    """
+
+    n: int
+    transform: str
+    mask: np.ndarray
+    wavelet: str = "haar"
+    levels: int = 4
+
+    def __post_init__(self):
+        n = self.n
+        if n < 2 or n & (n - 1):
+            raise Smale18Error(f"n={n} must be a power of two")
+        if self.transform not in ("fourier", "dct", "hadamard"):
+            raise Smale18Error(f"transform={self.transform!r} must be 'fourier', 'dct' or 'hadamard'")
+        mask = np.asarray(self.mask, dtype=bool)
+        if mask.shape != (n, n) or not mask.any():
+            raise Smale18Error(f"mask must be a non-empty boolean {n}x{n} array")
+        object.__setattr__(self, "mask", mask)
+        if self.wavelet not in pywt.wavelist(kind="discrete") or not pywt.Wavelet(self.wavelet).orthogonal:
+            raise Smale18Error(f"wavelet={self.wavelet!r} must be an orthogonal discrete wavelet (haar, db2, db4, ...)")
+        max_level = pywt.dwtn_max_level((n, n), self.wavelet)
+        if not 1 <= self.levels <= max_level:
+            raise Smale18Error(f"levels={self.levels} must lie in [1, {max_level}] for n={n} and {self.wavelet}")
+        _, slices = pywt.coeffs_to_array(pywt.wavedec2(np.zeros((n, n)), self.wavelet, mode="periodization",
+                                                       level=self.levels))
+        object.__setattr__(self, "_slices", slices)
+        object.__setattr__(self, "_idx", np.flatnonzero(mask.reshape(-1)))
+
+    @property
+    def N(self) -> int:
+        return self.n * self.n
+
+    @property
+    def m(self) -> int:
+        return int(self.mask.sum())
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return (self.m, self.N)
+
+    @property
+    def dtype(self):
+        return np.complex128 if self.transform == "fourier" else np.float64
+
+    # -- the pieces -------------------------------------------------------------------------------------------------
+    def synthesis(self, coeffs: np.ndarray) -> np.ndarray:
+        """``W*``: wavelet coefficients (vector) to image."""
+        arr = coeffs.reshape(self.n, self.n)
+        c = pywt.array_to_coeffs(arr, self._slices, output_format="wavedec2")
+        return pywt.waverec2(c, self.wavelet, mode="periodization")
+
+    def analysis(self, image: np.ndarray) -> np.ndarray:
+        """``W``: image to wavelet coefficients (vector)."""
+        arr, _ = pywt.coeffs_to_array(pywt.wavedec2(image, self.wavelet, mode="periodization", level=self.levels))
+        return arr.reshape(-1)
+
+    def _T(self, image):
+        if self.transform == "fourier":
+            return sfft.fft2(image, norm="ortho")
+        if self.transform == "dct":
+            return sfft.dctn(image, norm="ortho")
+        return fwht2(image)
+
+    def _T_adj(self, spectrum):
+        if self.transform == "fourier":
+            return sfft.ifft2(spectrum, norm="ortho").real  # the adjoint of the real-linear map image -> spectrum
+        if self.transform == "dct":
+            return sfft.idctn(spectrum, norm="ortho")
+        return fwht2(spectrum)
+
+    # -- A and A* ---------------------------------------------------------------------------------------------------
+    def matvec(self, x: np.ndarray) -> np.ndarray:
+        x = np.asarray(x)
+        if x.ndim == 2:
+            return np.stack([self.matvec(col) for col in x.T], axis=1)
+        return self._T(self.synthesis(x.real)).reshape(-1)[self._idx]
+
+    def rmatvec(self, z: np.ndarray) -> np.ndarray:
+        z = np.asarray(z)
+        if z.ndim == 2:
+            return np.stack([self.rmatvec(col) for col in z.T], axis=1)
+        full = np.zeros(self.N, dtype=self.dtype)
+        full[self._idx] = z
+        return self.analysis(self._T_adj(full.reshape(self.n, self.n)))
+
+    def matmat(self, X):
+        return self.matvec(X)
+
+    def rmatmat(self, Z):
+        return self.rmatvec(Z)
+
+    def operator(self) -> sla.LinearOperator:
+        return sla.LinearOperator(self.shape, matvec=self.matvec, rmatvec=self.rmatvec, matmat=self.matmat,
+                                  rmatmat=self.rmatmat, dtype=self.dtype)
+
+    def norm_upper(self) -> Fraction:
+        """``||A||_2 <= 1``: a coordinate restriction of orthonormal transforms (closed form)."""
+        return Fraction(1)
+
+
+def variable_density_mask(n: int, fraction: float, seed: int = 0, levels: int = 6, center: float = 0.04) -> np.ndarray:
+    """A seeded ``n x n`` sampling mask in concentric levels (by frequency radius, DC at the corner as ``fft2`` has it):
+    the central disc of relative radius ``center`` fully sampled, then ``levels`` annuli with densities falling like
+    ``1/k``, scaled so that about ``fraction`` of the plane is sampled."""
+    if not 0 < fraction <= 1:
+        raise Smale18Error(f"fraction={fraction} must lie in (0, 1]")
+    rng = np.random.default_rng(seed)
+    f = np.fft.fftfreq(n)
+    radius = np.sqrt(f[:, None] ** 2 + f[None, :] ** 2) / np.sqrt(0.5)
+    mask = radius <= center
+    edges = np.linspace(center, 1.0 + 1e-12, levels + 1)
+    budget = fraction * n * n - mask.sum()
+    areas = [np.sum((radius > a) & (radius <= b)) for a, b in zip(edges[:-1], edges[1:])]
+    weights = np.array([1.0 / (k + 1) for k in range(levels)])
+    scale = budget / max(np.dot(weights, areas), 1)
+    for (a, b), wk in zip(zip(edges[:-1], edges[1:]), weights):
+        ring = (radius > a) & (radius <= b)
+        mask |= ring & (rng.random((n, n)) < min(1.0, scale * wk))
+    return mask
+
+
+def wavelet_level_map(op: SampledTransform) -> np.ndarray:
+    """Level of each wavelet coefficient (0 = approximation band, then detail scales coarse to fine), as laid out in
+    the coefficient vector of :meth:`SampledTransform.analysis`."""
+    n = op.n
+    coeffs = pywt.wavedec2(np.zeros((n, n)), op.wavelet, mode="periodization", level=op.levels)
+    marked = [np.zeros_like(coeffs[0])] + [tuple(np.full_like(d, k + 1) for d in det) for k, det in enumerate(coeffs[1:])]
+    arr, _ = pywt.coeffs_to_array(marked)
+    return arr.reshape(-1).astype(int)
+
+
+def level_sparsities(op: SampledTransform, coeffs: np.ndarray, rel_threshold: float = 1e-2) -> list[int]:
+    """Local sparsities ``s_k``: coefficients per level above ``rel_threshold`` times the largest (at least 1)."""
+    levels = wavelet_level_map(op)
+    big = np.abs(coeffs) > rel_threshold * np.abs(coeffs).max()
+    return [max(1, int(np.sum(big & (levels == k)))) for k in range(op.levels + 1)]
+
+
+def coordinate_weights(op: SampledTransform, sparsities) -> np.ndarray:
+    """Per-coefficient weights ``w_(k) = sqrt(s/s_k)`` on level k (float64)."""
+    w = np.array([float(v) for v in level_weights(sparsities)])
+    return w[wavelet_level_map(op)]
+
+
+def level_weights(sparsities) -> list[Fraction]:
+    """``w_(k) = sqrt(s / s_k)`` (``s = sum s_k``), as the float64 values read exactly."""
+    s = sum(sparsities)
+    return [Fraction(float(np.sqrt(s / sk))) for sk in sparsities]
+
+
+def phantom(n: int) -> np.ndarray:
+    """A Shepp–Logan-like phantom of side ``n`` (ellipses; values in [0, 1])."""
+    y, x = np.mgrid[-1:1:complex(0, n), -1:1:complex(0, n)]
+    ellipses = [  # (intensity, a, b, x0, y0, angle in degrees)
+        (1.0, 0.69, 0.92, 0.0, 0.0, 0), (-0.8, 0.6624, 0.874, 0.0, -0.0184, 0), (-0.2, 0.11, 0.31, 0.22, 0.0, -18),
+        (-0.2, 0.16, 0.41, -0.22, 0.0, 18), (0.1, 0.21, 0.25, 0.0, 0.35, 0), (0.1, 0.046, 0.046, 0.0, 0.1, 0),
+        (0.1, 0.046, 0.046, 0.0, -0.1, 0), (0.1, 0.046, 0.023, -0.08, -0.605, 0), (0.1, 0.023, 0.023, 0.0, -0.606, 0),
+        (0.1, 0.023, 0.046, 0.06, -0.605, 0),
+    ]
+    img = np.zeros((n, n))
+    for val, a, b, x0, y0, ang in ellipses:
+        t = np.deg2rad(ang)
+        xr, yr = (x - x0) * np.cos(t) + (y - y0) * np.sin(t), -(x - x0) * np.sin(t) + (y - y0) * np.cos(t)
+        img[(xr / a) ** 2 + (yr / b) ** 2 <= 1] += val
+    return np.clip(img, 0, 1)
