@@ -1,0 +1,69 @@
+"""Attacks and Lipschitz bounds on cases with known answers."""
+
+from fractions import Fraction
+
+import numpy as np
+import pytest
+
+from oracle import Smale18Error
+from verify.nets import Affine, Network, ReLU, firenet
+from verify.stability import lipschitz_upper, worst_case_perturbation
+
+
+def _linear(seed=0, m=6, N=8):
+    M = np.random.default_rng(seed).standard_normal((N, m))
+    return M, Network(m, (Affine(R=M),))
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_linear_map_amplification_is_the_operator_norm(seed):
+    M, net = _linear(seed)
+    norm = np.linalg.norm(M, 2)
+    x = np.random.default_rng(seed + 10).standard_normal(6)
+    A = np.eye(6)
+    res = worst_case_perturbation(net, A, x, lam=0.0, steps=200, lr=0.05, radius=0.1, seed=seed)
+    assert res.gradients == "vjp"
+    assert res.amplification == pytest.approx(norm, rel=1e-3)  # attack found >= ||M|| (to 0.1%)
+    assert res.r_norm <= 0.1 + 1e-12
+    bound = lipschitz_upper(net)
+    assert Fraction(norm) <= bound * (1 + Fraction(1, 10**9)) and bound < Fraction(norm) * Fraction(101, 100)
+    assert res.amplification <= float(bound) * (1 + 1e-9)
+
+
+def test_derivative_free_attack_on_a_black_box():
+    M, _ = _linear(3)
+    res = worst_case_perturbation(lambda y: M @ y, np.eye(6), np.ones(6), lam=0.0, steps=150, lr=0.02, radius=0.1,
+                                  seed=1, fd_directions=6)
+    assert res.gradients == "finite differences"
+    assert res.amplification >= 0.95 * np.linalg.norm(M, 2)
+
+
+def test_lipschitz_bound_of_a_relu_network_covers_random_pairs():
+    rng = np.random.default_rng(0)
+    net = Network(4, (Affine(R=rng.standard_normal((10, 4))), ReLU(), Affine(W=rng.standard_normal((3, 10)))))
+    L = float(lipschitz_upper(net))
+    for _ in range(200):
+        a, b = rng.standard_normal(4), rng.standard_normal(4)
+        assert np.linalg.norm(net.forward(a) - net.forward(b)) <= L * np.linalg.norm(a - b) * (1 + 1e-12)
+
+
+def test_firenet_observed_amplification_below_its_certified_bound():
+    rng = np.random.default_rng(0)
+    A = rng.standard_normal((10, 20)) / np.sqrt(10)
+    f = firenet(A, lam=0.1, restarts=2, inner=3, eps0=3.0)
+    net = f.network()
+    x = np.zeros(20)
+    x[[2, 5]] = [1.0, -1.0]
+    res = worst_case_perturbation(net, A, x, lam=0.0, steps=60, lr=0.01, radius=0.05)
+    bound = lipschitz_upper(net)
+    assert res.amplification <= float(bound)
+
+
+def test_bad_input():
+    _, net = _linear()
+    with pytest.raises(Smale18Error, match="lam=-1"):
+        worst_case_perturbation(net, np.eye(6), np.ones(6), lam=-1)
+    with pytest.raises(Smale18Error, match="radius=0"):
+        worst_case_perturbation(net, np.eye(6), np.ones(6), radius=0)
+    with pytest.raises(Smale18Error, match="finite"):
+        worst_case_perturbation(net, np.eye(6), np.array([np.nan] * 6))
