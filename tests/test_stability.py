@@ -67,3 +67,16 @@ def test_bad_input():
         worst_case_perturbation(net, np.eye(6), np.ones(6), radius=0)
     with pytest.raises(Smale18Error, match="finite"):
         worst_case_perturbation(net, np.eye(6), np.array([np.nan] * 6))
+
+
+def test_firenet_analytic_layer_bounds_dominate_the_true_norms():
+    rng = np.random.default_rng(1)
+    A = rng.standard_normal((6, 10)) / np.sqrt(6)
+    f = firenet(A, lam=0.1, restarts=2, inner=3, eps0=3.0)
+    net = f.network()
+    bounds = f.layer_norm_bounds(net)
+    for layer in net.layers:
+        if isinstance(layer, Affine):
+            for M in (layer.W, layer.R):
+                if M is not None:
+                    assert np.linalg.norm(M, 2) <= float(bounds[id(M)]) * (1 + 1e-9) + 1e-15

@@ -164,6 +164,43 @@ class Firenet:
         return Network(m, tuple(layers))
 
 
+    def layer_norm_bounds(self, net: Network) -> dict:
+        """Certified bounds ``{id(matrix or operator): bound}`` for the affine maps of ``self.network()`` with operator
+        layers, from ``L_A`` (proofs_notes/stability.md): ``||V_a|| <= 1 + max(tau, sigma) L_A``,
+        ``||V_b|| <= 1 + sqrt(1 + 4 sigma^2 L_A^2)``, a restart folded into ``V_a`` ``<= c sqrt(1 + sigma^2 L_A^2)``,
+        the skip ``R = -sigma alpha (0, 0, I)`` exactly ``sigma alpha``, the output map exactly its scale."""
+        from oracle import _arb
+
+        tau, sigma, L = Fraction(self.tau), Fraction(self.sigma), self.L_A
+        N, m, p = self.N, self.m, self.inner
+
+        def sqrt_up(v):
+            return _arb.sqrt_bounds(v, v, 64)[1]
+
+        Va = 1 + max(tau, sigma) * L
+        Vb = 1 + sqrt_up(1 + 4 * sigma * sigma * L * L)
+        alphas = [Fraction(a) for a in self.alphas()]
+        out = {}
+        affine = [layer for layer in net.layers if isinstance(layer, Affine)]
+        k = step = 0
+        for i, layer in enumerate(affine[:-1]):
+            if i % 2 == 0:  # V_a (possibly with the restart folded in), or the zero first layer
+                if layer.W is None:
+                    out[id(layer.R)] = Fraction(0)
+                elif step == 0:
+                    scale = alphas[k] / (p * alphas[k - 1])
+                    out[id(layer.W)] = scale * sqrt_up(1 + sigma * sigma * L * L)
+                else:
+                    out[id(layer.W)] = Va
+            else:
+                out[id(layer.W)] = Vb
+                out[id(layer.R)] = sigma * alphas[k]
+                step += 1
+                if step == p:
+                    k, step = k + 1, 0
+        out[id(affine[-1].W)] = 1 / (p * alphas[-1])
+        return out
+
     def _operator_network(self) -> Network:
         """The same layers with the affine maps as linear operators (for fast A: no dense weights are formed)."""
         import scipy.sparse.linalg as sla
