@@ -80,3 +80,14 @@ def test_firenet_analytic_layer_bounds_dominate_the_true_norms():
             for M in (layer.W, layer.R):
                 if M is not None:
                     assert np.linalg.norm(M, 2) <= float(bounds[id(M)]) * (1 + 1e-9) + 1e-15
+
+
+def test_demonstration_pair():
+    from verify.instability_demo import demonstration_pair
+
+    pair = demonstration_pair()
+    assert pair.trained.r_norm <= pair.radius * (1 + 1e-12) and pair.firenet.r_norm <= pair.radius * (1 + 1e-12)
+    assert pair.training_error < 1e-6  # the trained map fits its training data
+    assert pair.trained.output_change >= 10 * pair.firenet.output_change  # observed: about 35x
+    assert pair.firenet.amplification <= float(pair.firenet_bound)  # observed below certified (a loose bound)
+    assert pair.trained.amplification <= float(pair.trained_bound) * (1 + 1e-9)

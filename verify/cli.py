@@ -67,6 +67,12 @@ def _build_parser() -> argparse.ArgumentParser:
     check = sub.add_parser("check", help="check a certificate file from its witness alone (exit 0 valid, 1 invalid)")
     check.add_argument("certificate", help="a certificate JSON file")
     check.add_argument("--json", action="store_true")
+    attack = sub.add_parser("attack", help="worst-case perturbations: a trained reconstruction against FIRENET")
+    attack.add_argument("--n", type=int, default=32, help="image side (power of two, default 32)")
+    attack.add_argument("--seed", type=int, default=0)
+    attack.add_argument("--steps", type=int, default=40, help="ascent steps per attack")
+    attack.add_argument("--json", action="store_true")
+    attack.add_argument("--out", help="write the figure (PNG) here")
     replay = sub.add_parser("replay", help="run a candidate on a stored counterexample through an honest oracle")
     replay.add_argument("case", help="a case file written by smale18 game --out")
     replay.add_argument("--candidate", required=True, help="builtin:NAME, package.module:callable or path/file.py:callable")
@@ -233,6 +239,39 @@ def _cmd_check(args) -> int:
     return 0 if result.valid else 1
 
 
+def _cmd_attack(args) -> int:
+    import json
+
+    from oracle import format_bound
+
+    from .instability_demo import demonstration_figure, demonstration_pair
+
+    if args.n < 8 or args.n & (args.n - 1):
+        raise Smale18Error(f"--n={args.n} must be a power of two >= 8")
+    if args.steps < 1:
+        raise Smale18Error(f"--steps={args.steps} must be positive")
+    pair = demonstration_pair(n=args.n, seed=args.seed, steps=args.steps)
+    if args.out:
+        demonstration_figure(pair, args.out)
+    rows = {name: {"r_norm": res.r_norm, "measurement_change": res.measurement_change,
+                   "output_change": res.output_change, "amplification_observed": res.amplification,
+                   "amplification_certified_upper": format_bound(bound, "up", 6)}
+            for name, res, bound in (("trained", pair.trained, pair.trained_bound),
+                                     ("firenet", pair.firenet, pair.firenet_bound))}
+    if args.json:
+        print(json.dumps({"radius": pair.radius, "training_error": pair.training_error,
+                          "validation_error": pair.validation_error, "firenet_error": pair.firenet_error, **rows}))
+    else:
+        print(f"attack with ||r|| <= {pair.radius:.4g} (5% of ||Ax||); observed unless said otherwise")
+        for name, row in rows.items():
+            print(f"  {name:8s} ||r|| = {row['r_norm']:.4g}, ||A r|| = {row['measurement_change']:.4g}, output change "
+                  f"{row['output_change']:.4g}: attack found amplification >= {row['amplification_observed']:.4g}; "
+                  f"certified amplification <= {row['amplification_certified_upper']}")
+        print(f"  trained map: training error {pair.training_error:.1e}, validation error {pair.validation_error:.2f}"
+              f"; FIRENET error {pair.firenet_error:.2f}")
+    return 0
+
+
 def _named_matrix(spec: str):
     from oracle import dct2, hadamard, hilbert
 
@@ -283,6 +322,8 @@ def main(argv=None) -> int:
             return _cmd_certify(args)
         if args.verb == "check":
             return _cmd_check(args)
+        if args.verb == "attack":
+            return _cmd_attack(args)
         raise _UsageError(f"unknown verb {args.verb!r}")
     except _UsageError as exc:
         print(f"smale18: error: {exc} (see smale18 --help)", file=sys.stderr)
