@@ -65,7 +65,9 @@ def test_firenet_error_is_below_the_certified_bound(certified, s, seed, noise, t
     for k, psi in enumerate(net.run(y, history=True)):
         err = float(np.linalg.norm(psi - x))
         bound = float(guarantee.bound(k))
-        assert err <= bound
+        # the float64 norm may exceed the exact one by a few ulps (seen at k = 0, where psi_0 = 0 and eps_0 = ||x||
+        # rounded up by one ulp): allow that rounding of the *measurement*, nothing more
+        assert err <= bound * (1 + 1e-12)
         if k:
             TIGHTNESS.append(err / bound)
 
