@@ -1,0 +1,143 @@
+"""The classification paradox, demonstrated: fixed-width ReLU networks trained to 100% accuracy are unstable; the
+variable-width trapezoid network is stable (certified). Also the Liu–Hansen stability measure, estimated."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from oracle.constructions.classification import (
+    ReLUNet,
+    StripeFamily,
+    certify_stable,
+    stable_network,
+    witnesses,
+)
+
+__all__ = ["train_relu_classifier", "ParadoxRow", "paradox", "stability_measure", "paradox_figure"]
+
+
+def train_relu_classifier(X, y, widths, iterations: int = 1500, lr: float = 1e-2, seed: int = 0) -> ReLUNet:
+    """A ReLU network with the given hidden widths, trained by Adam on the squared loss to the labels (numpy, seeded,
+    full batch)."""
+    rng = np.random.default_rng(seed)
+    sizes = [X.shape[1]] + list(widths) + [1]
+    params = []
+    for i in range(len(sizes) - 1):
+        params.append(rng.standard_normal((sizes[i + 1], sizes[i])) * np.sqrt(2 / sizes[i]))
+        params.append(np.zeros(sizes[i + 1]))
+    m1 = [np.zeros_like(p) for p in params]
+    m2 = [np.zeros_like(p) for p in params]
+    Xs = X / np.array([1.0, np.abs(X[:, 1]).max() or 1.0])  # train in units where both features are O(1)
+    scale = np.array([1.0, 1.0 / (np.abs(X[:, 1]).max() or 1.0)])
+    for it in range(1, iterations + 1):
+        hs, pre = [Xs], []
+        for i in range(0, len(params), 2):
+            z = hs[-1] @ params[i].T + params[i + 1]
+            pre.append(z)
+            hs.append(np.maximum(z, 0) if i < len(params) - 2 else z)
+        g = 2 * (hs[-1][:, 0] - y)[:, None] / len(y)
+        grads = [None] * len(params)
+        for i in range(len(params) - 2, -1, -2):
+            grads[i] = g.T @ hs[i // 2]
+            grads[i + 1] = g.sum(axis=0)
+            g = g @ params[i]
+            if i > 0:
+                g = g * (pre[i // 2 - 1] > 0)
+        for j, (p, gr) in enumerate(zip(params, grads)):
+            m1[j] = 0.9 * m1[j] + 0.1 * gr
+            m2[j] = 0.999 * m2[j] + 0.001 * gr**2
+            p -= lr * (m1[j] / (1 - 0.9**it)) / (np.sqrt(m2[j] / (1 - 0.999**it)) + 1e-8)
+    layers = [(params[0] * scale[None, :], params[1])] + [(params[i], params[i + 1]) for i in range(2, len(params), 2)]
+    return ReLUNet(tuple(layers))
+
+
+@dataclass(frozen=True)
+class ParadoxRow:
+    """One network: its widths, accuracies (observed), witnesses found (exact) against the lemma's guarantee."""
+
+    name: str
+    widths: tuple
+    train_accuracy: float
+    validation_accuracy: float
+    flipped: int
+    guaranteed: int
+    n: int
+    certified_stable: bool
+
+
+def paradox(K: int = 200, widths_list=((4,), (8,), (16,), (8, 8)), seed: int = 0, iterations: int = 1500):
+    """Train each fixed architecture, count its witnesses exactly; certify the variable-width network."""
+    family = StripeFamily(K=K)
+    X, y = family.sample(3, seed=seed)
+    Xv, yv = family.sample(2, seed=seed + 1)
+    rows = []
+    for widths in widths_list:
+        net = train_relu_classifier(X, y, widths, iterations=iterations, seed=seed)
+        rep = witnesses(net, family, X)
+        acc = float(np.mean((net.forward(X) > 0.5) == y))
+        vacc = float(np.mean((net.forward(Xv) > 0.5) == yv))
+        rows.append(ParadoxRow(f"ReLU {widths}", tuple(widths), acc, vacc, rep.count, rep.guaranteed, rep.n, False))
+    stable = stable_network(family)
+    cert = certify_stable(stable, family, np.vstack([X, Xv]))
+    rep = witnesses(stable, family, X)
+    acc = float(np.mean((stable.forward(X) > 0.5) == y))
+    vacc = float(np.mean((stable.forward(Xv) > 0.5) == yv))
+    rows.append(ParadoxRow("trapezoids (variable width)", stable.hidden_widths, acc, vacc, rep.count, rep.guaranteed,
+                           rep.n, cert.holds))
+    return family, X, rows, stable, cert
+
+
+def stability_measure(classify, X: np.ndarray, directions: int = 16, radius: float = 0.1, seed: int = 0) -> float:
+    """Monte Carlo estimate (observed) of the Liu–Hansen measure ``S(f) = mean h_f(x)``, ``h_f(x)`` the distance to the
+    decision boundary: for each sample, the smallest flip distance found by bisection along random directions and the
+    feature axes (an upper bound on ``h_f(x)``; ``radius`` when no flip is found)."""
+    rng = np.random.default_rng(seed)
+    total = 0.0
+    for x in X:
+        base = int(classify(x[None, :])[0])
+        best = radius
+        dirs = [np.array([1.0, 0.0]), np.array([-1.0, 0.0]), np.array([0.0, 1.0]), np.array([0.0, -1.0])]
+        dirs += [d / np.linalg.norm(d) for d in rng.standard_normal((directions, 2))]
+        for d in dirs:
+            if int(classify((x + best * d)[None, :])[0]) == base:
+                continue
+            lo, hi = 0.0, best
+            for _ in range(30):
+                mid = (lo + hi) / 2
+                if int(classify((x + mid * d)[None, :])[0]) == base:
+                    lo = mid
+                else:
+                    hi = mid
+            best = min(best, hi)
+        total += best
+    return total / len(X)
+
+
+def paradox_figure(family: StripeFamily, net: ReLUNet, stable: ReLUNet, X: np.ndarray, path: str) -> str:
+    """Decision regions of a trained network and of the stable one over the data (PNG)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    lo = float(family.a / (family.K + 1))
+    t = np.linspace(lo, 0.2, 600)
+    x2 = np.linspace(-0.02, float(family.delta) + 0.02, 200)
+    T, Z = np.meshgrid(t, x2)
+    pts = np.stack([T.ravel(), Z.ravel()], axis=1)
+    fig, axes = plt.subplots(1, 2, figsize=(12, 3.6), dpi=110)
+    for ax, model, title in ((axes[0], net, "trained fixed-width ReLU net"), (axes[1], stable, "trapezoids (stable)")):
+        ax.contourf(T, Z, (model.forward(pts) > 0.5).reshape(T.shape), levels=[-0.5, 0.5, 1.5], cmap="coolwarm",
+                    alpha=0.35)
+        sel = X[:, 0] <= 0.2
+        ax.scatter(X[sel, 0], X[sel, 1], c=(X[sel, 1] > 0), cmap="coolwarm", s=6)
+        ax.axhline(float(family.delta) / 2, color="k", lw=0.6, ls="--")
+        ax.set_xlabel("x1 (true feature)")
+        ax.set_ylabel("x2 (false feature)")
+        ax.set_title(title, fontsize=9)
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+    return path
