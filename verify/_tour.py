@@ -238,6 +238,30 @@ def _imaging_section(quick: bool, seed: int, out: str) -> bool:
     return pair.firenet.amplification <= float(pair.firenet_bound)
 
 
+def _paradox_section(quick: bool, seed: int, out: str) -> bool:
+    import os
+
+    from .paradox import paradox, paradox_figure, train_relu_classifier
+
+    _section("8. Classification: accurate but unstable networks, and a stable one of variable width")
+    K = 60 if quick else 200
+    family, X, rows, stable, cert = paradox(K=K, widths_list=((4,), (8,)) if quick else ((4,), (8,), (16,), (8, 8)),
+                                            seed=seed, iterations=800 if quick else 1500)
+    ok = cert.holds
+    for r in rows:
+        ok &= r.flipped >= r.guaranteed
+        _say(f"   {r.name:28s} accuracy train {r.train_accuracy:.0%} / valid {r.validation_accuracy:.0%} [observed]; "
+             f"witnesses flipped (exact): {r.flipped} >= lemma {r.guaranteed}")
+    _say(f"   [certified] the trapezoid network equals f on the whole eps/2-neighbourhood of all {cert.checked_points} "
+         f"data points (exact piecewise-linear analysis)")
+    os.makedirs(out, exist_ok=True)
+    y = (X[:, 1] > 0).astype(int)
+    path = paradox_figure(family, train_relu_classifier(X, y, (8,), seed=seed, iterations=800), stable, X,
+                          os.path.join(out, "paradox.png"))
+    _say(f"   figure: {path}")
+    return ok
+
+
 def run_tour(quick: bool = False, seed: int = 0, out: str = "smale18-report") -> int:
     """Run the tour; return 0 when every certified claim in it was proven."""
     t0 = time.perf_counter()
@@ -249,6 +273,7 @@ def run_tour(quick: bool = False, seed: int = 0, out: str = "smale18-report") ->
     ok &= _networks_section(quick, seed, out)
     ok &= _certificate_section(quick, seed)
     ok &= _imaging_section(quick, seed, out)
+    ok &= _paradox_section(quick, seed, out)
     _say()
     _say(f"tour finished in {time.perf_counter() - t0:.1f} s")
     return 0 if ok else 1

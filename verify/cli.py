@@ -73,6 +73,11 @@ def _build_parser() -> argparse.ArgumentParser:
     attack.add_argument("--steps", type=int, default=40, help="ascent steps per attack")
     attack.add_argument("--json", action="store_true")
     attack.add_argument("--out", help="write the figure (PNG) here")
+    par = sub.add_parser("paradox", help="accurate but unstable classifiers vs a certified stable one")
+    par.add_argument("--K", type=int, default=200, help="number of stripes (default 200)")
+    par.add_argument("--seed", type=int, default=0)
+    par.add_argument("--json", action="store_true")
+    par.add_argument("--out", help="write the decision-region figure (PNG) here")
     replay = sub.add_parser("replay", help="run a candidate on a stored counterexample through an honest oracle")
     replay.add_argument("case", help="a case file written by smale18 game --out")
     replay.add_argument("--candidate", required=True, help="builtin:NAME, package.module:callable or path/file.py:callable")
@@ -272,6 +277,33 @@ def _cmd_attack(args) -> int:
     return 0
 
 
+def _cmd_paradox(args) -> int:
+    import json
+
+    from .paradox import paradox, paradox_figure, train_relu_classifier
+
+    if args.K < 2:
+        raise Smale18Error(f"--K={args.K} must be at least 2")
+    family, X, rows, stable, cert = paradox(K=args.K, seed=args.seed)
+    if args.out:
+        y = (X[:, 1] > 0).astype(int)
+        paradox_figure(family, train_relu_classifier(X, y, (8,), seed=args.seed), stable, X, args.out)
+    if args.json:
+        print(json.dumps([{"network": r.name, "widths": list(r.widths), "train_accuracy": r.train_accuracy,
+                           "validation_accuracy": r.validation_accuracy, "witnesses_flipped_exact": r.flipped,
+                           "lemma_guarantee": r.guaranteed, "n": r.n, "certified_stable": r.certified_stable}
+                          for r in rows]))
+        return 0
+    print(f"stripe family K={args.K}, false feature delta={float(family.delta):g}; witnesses at l-inf distance "
+          f"delta/2 = {float(family.delta) / 2:g} from data of the same label")
+    print(f"  {'network':30s} {'train':>6s} {'valid':>6s} {'flipped (exact)':>16s} {'lemma >=':>9s}")
+    for r in rows:
+        print(f"  {r.name:30s} {r.train_accuracy:6.1%} {r.validation_accuracy:6.1%} {r.flipped:>16d} {r.guaranteed:>9d}")
+    print(f"  trapezoids: {'certified' if cert.holds else 'NOT certified'} equal to f on the whole eps/2-neighbourhood"
+          f" of {cert.checked_points} data points (exact piecewise-linear analysis, margin {float(cert.margin):g})")
+    return 0
+
+
 def _named_matrix(spec: str):
     from oracle import dct2, hadamard, hilbert
 
@@ -324,6 +356,8 @@ def main(argv=None) -> int:
             return _cmd_check(args)
         if args.verb == "attack":
             return _cmd_attack(args)
+        if args.verb == "paradox":
+            return _cmd_paradox(args)
         raise _UsageError(f"unknown verb {args.verb!r}")
     except _UsageError as exc:
         print(f"smale18: error: {exc} (see smale18 --help)", file=sys.stderr)
