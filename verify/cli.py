@@ -41,8 +41,8 @@ def _build_parser() -> argparse.ArgumentParser:
     oracle.add_argument("--n", type=int, required=True, help="precision: answer within 2^-n in operator 2-norm")
     oracle.add_argument("--json", action="store_true", help="print the exact answer as JSON")
     game = sub.add_parser("game", help="play the Smale-18 barrier against a candidate algorithm")
-    game.add_argument("construction", help="smale18-p1, smale18-p2 or smale18-p3")
-    game.add_argument("--K", type=int, required=True, help="the class Omega_K (K >= 1)")
+    game.add_argument("construction", help="smale18-p1, smale18-p2, smale18-p3 or coinflip")
+    game.add_argument("--K", type=int, help="the class Omega_K (K >= 1; not used by coinflip)")
     game.add_argument("--candidate", required=True, help="builtin:NAME, package.module:callable or path/file.py:callable")
     game.add_argument("--digits", type=int, default=None, help="judge at accuracy 10^-D (default K)")
     game.add_argument("--trials", type=int, default=200, help="trials for a randomised candidate (default 200)")
@@ -108,10 +108,33 @@ def _emit(result, as_json: bool, out: str | None) -> None:
     print(json.dumps(data) if as_json else result.summary())
 
 
+def _cmd_coinflip(args) -> int:
+    import json
+
+    from oracle.candidates import load_candidate
+    from oracle.constructions.coinflip import COINFLIP_BUILTINS, play_coinflip
+
+    if args.candidate.startswith("builtin:"):
+        name = args.candidate.split(":", 1)[1]
+        if name not in COINFLIP_BUILTINS:
+            raise Smale18Error(f"unknown coinflip candidate {name!r}; known: {', '.join(COINFLIP_BUILTINS)}")
+        candidate = COINFLIP_BUILTINS[name]
+    else:
+        candidate = load_candidate(args.candidate)
+    result = play_coinflip(candidate, trials=args.trials, seed=args.seed, time_limit=args.time_limit,
+                           name=args.candidate)
+    print(json.dumps(result.to_json()) if args.json else result.summary())
+    return 0 if result.defeated else 1
+
+
 def _cmd_game(args) -> int:
     from oracle.adversary import Outcome, play
     from oracle.candidates import load_candidate
 
+    if args.construction == "coinflip":
+        return _cmd_coinflip(args)
+    if args.K is None:
+        raise Smale18Error(f"--K is required for {args.construction}")
     omega = _class(args.construction, args.K, args.N2)
     candidate = load_candidate(args.candidate, omega)
     result = play(candidate, omega, digits=args.digits, trials=args.trials, seed=args.seed,
