@@ -47,10 +47,16 @@ def test_oracle_verb_certifies_and_prints_exact_json():
     assert data["answer"]["shape"] == [4, 4] and all(isinstance(s, str) for s in data["answer"]["numerators"])
 
 
-def test_quick_tour_runs():
-    out = _run("tour", "--quick")
+def test_quick_tour_writes_a_report_linking_every_figure(tmp_path):
+    out = _run("tour", "--quick", "--out", str(tmp_path / "rep"))
     assert out.returncode == 0, out.stderr
     assert "certified" in out.stdout and "observed" in out.stdout and "precision cap" in out.stdout
+    report = (tmp_path / "rep" / "report.md").read_text()
+    pngs = sorted(p.name for p in (tmp_path / "rep").glob("*.png"))
+    assert len(pngs) >= 7  # game, table, convergence, certificate, image, attack, paradox
+    for name in pngs:
+        assert f"]({name})" in report
+    assert "**Certified**" in report and "**Observed**" in report
 
 
 def test_game_and_replay(tmp_path):

@@ -21,13 +21,49 @@ from oracle import (
 __all__ = ["run_tour"]
 
 
+_REPORT: list[dict] = []
+
+
 def _say(text: str = "") -> None:
+    """Print a line (progress) and record it in the current report section."""
     print(text, flush=True)
+    if _REPORT and text:
+        _REPORT[-1]["lines"].append(text.strip())
 
 
 def _section(title: str) -> None:
-    _say()
-    _say(f"== {title} ==")
+    print(f"\n== {title} ==", flush=True)
+    _REPORT.append({"title": title, "lines": [], "figures": []})
+
+
+def _figure(path: str, caption: str) -> None:
+    if _REPORT:
+        _REPORT[-1]["figures"].append((path, caption))
+
+
+def _write_report(out: str, seconds: float, quick: bool, ok: bool) -> str:
+    """Markdown report: per section, the certified results, the observed ones, the rest, and the figures."""
+    import os
+
+    lines = ["# smale18 tour report", "",
+             "*Certified* = proven by a witness checked in exact or ball arithmetic; *observed* = measured. "
+             f"Mode: {'quick' if quick else 'full'}; {seconds:.1f} s; every certified claim proven: "
+             f"{'yes' if ok else 'NO'}.", ""]
+    for sec in _REPORT:
+        lines += [f"## {sec['title']}", ""]
+        certified = [l for l in sec["lines"] if "[certified" in l or l.lower().startswith("certified")]
+        observed = [l for l in sec["lines"] if "[observed" in l and l not in certified]
+        other = [l for l in sec["lines"] if l not in certified and l not in observed]
+        for head, group in (("Certified", certified), ("Observed", observed), ("Details", other)):
+            if group:
+                lines += [f"**{head}**", ""] + [f"- `{l}`" for l in group] + [""]
+        for path, caption in sec["figures"]:
+            lines += [f"![{caption}]({os.path.relpath(path, out)})", "", f"*{caption}*", ""]
+    os.makedirs(out, exist_ok=True)
+    path = os.path.join(out, "report.md")
+    with open(path, "w", encoding="utf-8") as fh:
+        fh.write("\n".join(lines))
+    return path
 
 
 def _oracle_section(N: int) -> None:
@@ -41,7 +77,7 @@ def _oracle_section(N: int) -> None:
         seconds = time.perf_counter() - t
         bound = distance_upper_bound(answer, D, stop_below=Fraction(1, 1 << n))
         ok = "ok" if bound <= Fraction(1, 1 << n) else "NOT PROVEN"
-        _say(f"   {n:>5} {answer.bits:>10} {seconds:>9.3f}   {format_bound(bound, 'up', 4)}  (2^-{n}: {ok})")
+        _say(f"   {n:>5} {answer.bits:>10} {seconds:>9.3f}   [certified] {format_bound(bound, 'up', 4)}  (2^-{n}: {ok})")
 
 
 def _candidate_section(seed: int, N: int) -> None:
@@ -95,7 +131,7 @@ def _cap_section() -> None:
     _say(f"   query log: {inp.log.summary()}")
 
 
-def _game_section(quick: bool, seed: int) -> bool:
+def _game_section(quick: bool, seed: int, out: str) -> bool:
     from oracle.adversary import Outcome, play
     from oracle.candidates import builtin, class_error_bound
     from oracle.constructions import Smale18Class
@@ -106,8 +142,10 @@ def _game_section(quick: bool, seed: int) -> bool:
     _section(f"4. The Smale-18 barrier as a game: square-root LASSO on Omega_{K} (A is {omega.m} x {omega.N}, AA* = R^2 I)")
     _say("   The adversary answers with a tied instance, waits for the output, then commits to the member it misses.")
     ok = True
-    for name in ("cvxpy", "hiprec"):
+    results = []
+    for name in ("cvxpy", "hiprec", "fista", "centroid"):
         result = play(builtin(name, omega), omega, seed=seed)
+        results.append(result)
         ok &= result.outcome is Outcome.DEFEATED
         _say(f"   builtin:{name:<8} read up to n={result.log.deepest:<5} -> {result.outcome}; [certified] "
              f"dist(output, Xi) >= {format_bound(result.distance.lower, 'down', 4)} > 10^-{K}")
@@ -116,8 +154,16 @@ def _game_section(quick: bool, seed: int) -> bool:
         result = play(builtin(name, omega), omega, digits=digits, seed=seed)
         bound = class_error_bound(omega, name)
         ok &= result.outcome is Outcome.NOT_DEFEATED and bound < omega.digits_bound(digits)
+        results.append(result)
         _say(f"   builtin:{name} at 10^-{digits}: {result.outcome}; [certified over the whole class] error <= "
              f"{format_bound(bound, 'up', 4)}")
+    import os
+
+    from ._figures import game_figure
+
+    os.makedirs(out, exist_ok=True)
+    _figure(game_figure(results, K, os.path.join(out, "game.png")),
+            "certified distance of each output to the minimiser set of the committed member")
     trials = 40 if quick else 200
     rnd = play(builtin("random", omega), omega, trials=trials, seed=seed)
     _say(f"   builtin:random, {trials} trials: [observed] success rate {rnd.success_rate:.3f}, Clopper-Pearson 95% "
@@ -139,11 +185,17 @@ def _networks_section(quick: bool, seed: int, out: str) -> bool:
     _section("5. Networks: FIRENET (computed by an algorithm) against LISTA (trained), the paper's Table 1")
     _say("   [observed for one pair of members] distance to Xi_3 of the true member, inputs within 2^-n of both members")
     _say(f"   {'K':>3} {'n':>4} {'LISTA':>12} {'FIRENET':>12} {'10^-K':>8}")
-    table1(quick=True, seed=seed, progress=lambda r: _say(
+    rows = table1(quick=True, seed=seed, ns=(10,) if quick else (10, 20, 30), samples=1000 if quick else None,
+                  iterations=400 if quick else None, progress=lambda r: _say(
         f"   {r.K:>3} {r.n:>4} {float(r.lista):>12.4e} {float(r.firenet):>12.4e} {float(r.bound):>8.0e}"))
-    run = convergence_run(seed=seed)
+    from ._figures import table_figure
+
+    os.makedirs(out, exist_ok=True)
+    _figure(table_figure(rows, os.path.join(out, "table1.png")), "Table 1: LISTA and FIRENET against 10^-K (observed)")
+    run = convergence_run(seed=seed, restarts=30 if quick else 40)
     os.makedirs(out, exist_ok=True)
     path = convergence_figure(run, os.path.join(out, "firenet_convergence.png"))
+    _figure(path, "FIRENET error per restart (observed), with the fitted rate")
     _say(f"   FIRENET convergence [observed]: error falls by a factor {run.rate:.3f} per restart (fitted over restarts "
          f"{run.fitted_from}..{run.fitted_to}; theory: e^-1 = 0.368) to the float floor {run.floor:.1e}; figure: {path}")
     return run.rate < 0.5
@@ -184,7 +236,9 @@ def _firenet_bound_check(A, cert, seed: int) -> bool:
     return max(ratios) <= 1
 
 
-def _certificate_section(quick: bool, seed: int) -> bool:
+def _certificate_section(quick: bool, seed: int, out: str) -> bool:
+    from fractions import Fraction as Fr
+
     from .rnsp import certify, nsp_constant, refute
 
     _section("6. Certificates: the weighted robust null space property, found by LP, checked in ball arithmetic")
@@ -192,15 +246,24 @@ def _certificate_section(quick: bool, seed: int) -> bool:
     A = rng.standard_normal((60, 120))
     ok = True
     first = None
+    certs = []
     for s in ((1,) if quick else (1, 2)):
         t = time.perf_counter()
         cert = certify(A, s)
+        certs.append(cert)
         first = first or cert
         check = cert.check()
         ok &= check.valid
         _say(f"   Gaussian 60x120 (seed {seed}), s={s}: [{cert.status}] rho <= {cert.claim['rho']}, gamma <= "
              f"{cert.claim['gamma']}; check from the witness alone: {'valid' if check.valid else 'INVALID'} "
              f"({time.perf_counter() - t:.1f} s)")
+    import os
+
+    from ._figures import certificate_figure
+
+    os.makedirs(out, exist_ok=True)
+    _figure(certificate_figure([(f"s={i + 1}", Fr(c.claim["rho"])) for i, c in enumerate(certs)],
+                               os.path.join(out, "certificate.png")), "certified rho of the Gaussian 60x120")
     B = A[:, :118].copy()
     B = np.hstack([B, B[:, :1], B[:, 1:2]])  # two duplicated columns: the property fails for every rho < 1
     ref = refute(B, 1, rho="1/2", gamma=10**6)
@@ -227,10 +290,12 @@ def _imaging_section(quick: bool, seed: int, out: str) -> bool:
     rec = reconstruct_phantom(n, 0.25, seed=seed)
     os.makedirs(out, exist_ok=True)
     path = reconstruction_figure(rec, os.path.join(out, "firenet_image.png"))
+    _figure(path, "FIRENET on a phantom from 25% Fourier samples (observed)")
     _say(f"   {n}x{n} phantom from {rec.sampling_fraction:.0%} Fourier samples (db4 wavelets): [observed] relative error "
          f"{rec.errors[-1]:.1%} (zero-filled {rec.zero_filled_error:.1%}) in {rec.seconds:.1f} s; figure: {path}")
-    pair = demonstration_pair(seed=seed, steps=20 if quick else 40)
+    pair = demonstration_pair(n=16 if quick else 32, seed=seed, steps=20 if quick else 40)
     path = demonstration_figure(pair, os.path.join(out, "attack.png"))
+    _figure(path, "the same attack on a trained reconstruction and on FIRENET (observed)")
     _say(f"   attack with ||r|| <= 5% of ||Ax||: trained map output change {pair.trained.output_change:.3g} "
          f"[observed], certified amplification <= {format_bound(pair.trained_bound, 'up', 4)}; FIRENET output change "
          f"{pair.firenet.output_change:.3g} [observed], certified amplification <= "
@@ -258,6 +323,7 @@ def _paradox_section(quick: bool, seed: int, out: str) -> bool:
     y = (X[:, 1] > 0).astype(int)
     path = paradox_figure(family, train_relu_classifier(X, y, (8,), seed=seed, iterations=800), stable, X,
                           os.path.join(out, "paradox.png"))
+    _figure(path, "decision regions: a trained fixed-width ReLU net reads the false feature; the trapezoids do not")
     _say(f"   figure: {path}")
     return ok
 
@@ -265,15 +331,17 @@ def _paradox_section(quick: bool, seed: int, out: str) -> bool:
 def run_tour(quick: bool = False, seed: int = 0, out: str = "smale18-report") -> int:
     """Run the tour; return 0 when every certified claim in it was proven."""
     t0 = time.perf_counter()
+    _REPORT.clear()
     _say("smale18 tour — certified = proven by a witness checked in exact/ball arithmetic; observed = measured.")
     _oracle_section(64 if quick else 256)
     _candidate_section(seed, 16 if quick else 32)
     _cap_section()
-    ok = _game_section(quick, seed)
+    ok = _game_section(quick, seed, out)
     ok &= _networks_section(quick, seed, out)
-    ok &= _certificate_section(quick, seed)
+    ok &= _certificate_section(quick, seed, out)
     ok &= _imaging_section(quick, seed, out)
     ok &= _paradox_section(quick, seed, out)
-    _say()
-    _say(f"tour finished in {time.perf_counter() - t0:.1f} s")
+    seconds = time.perf_counter() - t0
+    path = _write_report(out, seconds, quick, ok)
+    print(f"\ntour finished in {seconds:.1f} s; report: {path}", flush=True)
     return 0 if ok else 1

@@ -57,9 +57,11 @@ class DemoPair:
     images: dict
 
 
-def demonstration_pair(n: int = 32, train: int = 250, seed: int = 0, steps: int = 40) -> DemoPair:
-    """Build, train and attack the pair (see the module docstring)."""
+def demonstration_pair(n: int = 32, train: int | None = None, seed: int = 0, steps: int = 40) -> DemoPair:
+    """Build, train and attack the pair (see the module docstring); ``train`` defaults to ``m - 13`` images, just
+    below the number of measurements m, where the exact fit is most ill-posed."""
     A = SampledTransform(n, "dct", variable_density_mask(n, 0.25, seed=seed), wavelet="db2", levels=2)
+    train = A.m - 13 if train is None else train
     op = A.operator()
     imgs = random_phantoms(n, train + 1, seed=seed)  # with train just below m = 263, the fit is exact and ill-posed
     X = np.stack([A.analysis(im) for im in imgs[:train]], axis=1)

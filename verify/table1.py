@@ -110,13 +110,16 @@ def _training_set(member, An, n, samples, rng):
     return np.round(Y * grid) / grid, X
 
 
-def table1(quick: bool = False, seed: int = 0, progress=None) -> list[Table1Row]:
-    """Compute the 18 entries (9 rows). ``quick`` trains LISTA on fewer samples and iterations."""
+def table1(quick: bool = False, seed: int = 0, progress=None, ns=NS, samples: int | None = None,
+           iterations: int | None = None) -> list[Table1Row]:
+    """Compute the 18 entries (9 rows). ``quick`` trains LISTA on fewer samples and iterations; ``ns`` restricts the
+    precisions (the tour's quick mode shows n = 10 only)."""
     rows = []
-    samples, iterations = (2000, 800) if quick else (8000, 3000)
+    samples = samples or (2000 if quick else 8000)
+    iterations = iterations or (800 if quick else 3000)
     for K in KS:
         omega = Smale18Class("P3", K)
-        for n in NS:
+        for n in ns:
             t0 = time.perf_counter()
             e2 = max(n + 2, omega.l0)
             P = omega.member(0, omega.l0, 0, e2)
