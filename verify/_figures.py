@@ -17,7 +17,8 @@ def _plt():
 def game_figure(results, K: int, path: str) -> str:
     """Certified distance lower bounds of each candidate's output against 10^-K and 10^-(K-1)."""
     plt = _plt()
-    names = [r.candidate.replace("builtin:", "") for r in results]
+    names = [r.candidate.replace("builtin:", "") + ("" if r.digits == K else f"\n(judged at 10^-{r.digits})")
+             for r in results]
     lows = [float(r.distance.lower) if r.distance is not None else np.nan for r in results]
     fig, ax = plt.subplots(figsize=(7, 3.4), dpi=110)
     ax.bar(names, lows, color=["tab:red" if r.outcome.value == "defeated" else "tab:green" for r in results])
@@ -25,7 +26,8 @@ def game_figure(results, K: int, path: str) -> str:
     ax.axhline(10.0 ** -(K - 1), color="gray", ls=":", lw=1, label=f"10^-{K - 1}")
     ax.set_yscale("log")
     ax.set_ylabel("certified dist(output, Xi) >=")
-    ax.set_title(f"Barrier game on Omega_{K} (square-root LASSO): red = defeated", fontsize=9)
+    ax.set_title(f"Barrier game on Omega_{K} (square-root LASSO): red = defeated at its accuracy, green = not",
+                 fontsize=9)
     ax.legend(fontsize=7)
     fig.tight_layout()
     fig.savefig(path)
