@@ -91,6 +91,20 @@ def check_finite_array(values, name: str) -> np.ndarray:
     return arr
 
 
+def check_dense_layers(layers) -> tuple:
+    """``layers`` as a tuple of ``(W, b)`` float arrays: finite, ``b`` of W's height, consecutive widths matching."""
+    fixed, width = [], None
+    for i, (W, b) in enumerate(layers):
+        W, b = np.array(W, dtype=float), np.array(b, dtype=float)
+        if W.ndim != 2 or b.shape != (W.shape[0],) or not (np.all(np.isfinite(W)) and np.all(np.isfinite(b))):
+            raise Smale18Error(f"layer {i}: W must be a finite matrix and b a finite vector of its height")
+        if width is not None and W.shape[1] != width:
+            raise Smale18Error(f"layer {i}: W has {W.shape[1]} columns, the previous layer has width {width}")
+        width = W.shape[0]
+        fixed.append((W, b))
+    return tuple(fixed)
+
+
 def _bits_for_sqrt(count: int) -> int:
     """Smallest g with sqrt(count) <= 2^g."""
     return max(0, math.ceil(math.log2(count) / 2)) if count > 1 else 0

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from oracle import Smale18Error
+from oracle._errors import check_dense_layers
 
 __all__ = ["SmoothNet", "canonical_form", "equivalent", "random_symmetry", "apply_symmetry", "orbit"]
 
@@ -43,16 +44,7 @@ class SmoothNet:
         _act(self.activation)
         if not self.layers:
             raise Smale18Error("a network needs at least one layer")
-        fixed, width = [], None
-        for i, (W, b) in enumerate(self.layers):
-            W, b = np.array(W, dtype=float), np.array(b, dtype=float)
-            if W.ndim != 2 or b.shape != (W.shape[0],) or not (np.all(np.isfinite(W)) and np.all(np.isfinite(b))):
-                raise Smale18Error(f"layer {i}: W must be a finite matrix and b a finite vector of its height")
-            if width is not None and W.shape[1] != width:
-                raise Smale18Error(f"layer {i}: W has {W.shape[1]} columns, the previous layer has width {width}")
-            width = W.shape[0]
-            fixed.append((W, b))
-        object.__setattr__(self, "layers", tuple(fixed))
+        object.__setattr__(self, "layers", check_dense_layers(self.layers))
 
     @property
     def widths(self) -> tuple[int, ...]:

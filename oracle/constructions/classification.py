@@ -21,7 +21,7 @@ from fractions import Fraction
 
 import numpy as np
 
-from .._errors import Smale18Error
+from .._errors import Smale18Error, check_dense_layers
 
 __all__ = ["StripeFamily", "ReLUNet", "piece_bound", "witnesses", "search_witnesses", "stable_network",
            "certify_stable", "WitnessReport", "StabilityCertificate"]
@@ -37,15 +37,9 @@ class ReLUNet:
     def __post_init__(self):
         if not self.layers:
             raise Smale18Error("a ReLU network needs at least one layer")
-        width = None
-        for i, (W, b) in enumerate(self.layers):
-            W, b = np.asarray(W, dtype=float), np.asarray(b, dtype=float)
-            if W.ndim != 2 or b.shape != (W.shape[0],) or not (np.all(np.isfinite(W)) and np.all(np.isfinite(b))):
-                raise Smale18Error(f"layer {i}: W must be a finite matrix and b a finite vector of its height")
-            if width is not None and W.shape[1] != width:
-                raise Smale18Error(f"layer {i}: W has {W.shape[1]} columns, the previous layer has width {width}")
-            width = W.shape[0]
-        if width != 1:
+        layers = check_dense_layers(self.layers)
+        object.__setattr__(self, "layers", layers)
+        if layers[-1][0].shape[0] != 1:
             raise Smale18Error("the last layer must have one output")
 
     @property
