@@ -103,8 +103,3 @@ def check_dense_layers(layers) -> tuple:
         width = W.shape[0]
         fixed.append((W, b))
     return tuple(fixed)
-
-
-def _bits_for_sqrt(count: int) -> int:
-    """Smallest g with sqrt(count) <= 2^g."""
-    return max(0, math.ceil(math.log2(count) / 2)) if count > 1 else 0
