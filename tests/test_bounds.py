@@ -20,9 +20,6 @@ from verify.bounds import (
 from verify.nets import firenet
 from verify.rnsp import SparsityInLevels, certify
 
-TIGHTNESS: list[float] = []
-
-
 @pytest.fixture(scope="module")
 def certified():
     A = np.random.default_rng(0).standard_normal((60, 120))
@@ -34,15 +31,9 @@ def certified():
     return A, operator_norm_upper(A), out
 
 
-@settings(max_examples=40, deadline=None)
-@given(
-    s=st.sampled_from([1, 2]),
-    seed=st.integers(0, 10**6),
-    noise=st.floats(0, 1e-2),
-    tail=st.floats(0, 1e-3),
-    restarts=st.integers(1, 10),
-)
-def test_firenet_error_is_below_the_certified_bound(certified, s, seed, noise, tail, restarts):
+def _run_case(certified, s, seed, noise, tail, restarts) -> list[float]:
+    """Run FIRENET with Theorem 2's parameters on one draw; assert every restart's error is below the certified
+    bound and return the ratios observed/bound."""
     A, L_A, consts = certified
     rho, gamma = consts[s]
     lv = SparsityInLevels.make(A.shape[1], s)
@@ -62,6 +53,7 @@ def test_firenet_error_is_below_the_certified_bound(certified, s, seed, noise, t
     guarantee = firenet_guarantee(rho, gamma, lv, lam, step, step, L_A, p_min, eps0, delta_f, restarts)
     net = firenet(A, lam=float(lam), restarts=restarts, inner=p_min, eps0=eps0, delta=delta_f, tau=step, sigma=step,
                   L_A=L_A)
+    ratios = []
     for k, psi in enumerate(net.run(y, history=True)):
         err = float(np.linalg.norm(psi - x))
         bound = float(guarantee.bound(k))
@@ -69,15 +61,28 @@ def test_firenet_error_is_below_the_certified_bound(certified, s, seed, noise, t
         # rounded up by one ulp): allow that rounding of the *measurement*, nothing more
         assert err <= bound * (1 + 1e-12)
         if k:
-            TIGHTNESS.append(err / bound)
+            ratios.append(err / bound)
+    return ratios
 
 
-def test_report_tightness():
-    """Observed / certified bound over the draws above (run after them in file order)."""
-    if TIGHTNESS:
-        print(f"\nFIRENET theorem check: observed/bound <= {max(TIGHTNESS):.3f} (median {np.median(TIGHTNESS):.3f}) "
-              f"over {len(TIGHTNESS)} restarts")
-        assert max(TIGHTNESS) <= 1
+@settings(max_examples=40, deadline=None)
+@given(
+    s=st.sampled_from([1, 2]),
+    seed=st.integers(0, 10**6),
+    noise=st.floats(0, 1e-2),
+    tail=st.floats(0, 1e-3),
+    restarts=st.integers(1, 10),
+)
+def test_firenet_error_is_below_the_certified_bound(certified, s, seed, noise, tail, restarts):
+    _run_case(certified, s, seed, noise, tail, restarts)
+
+
+def test_tightness_report(certified):
+    """Observed / certified bound over fixed draws (printed with -s; the observed tightness is about 0.02-0.09)."""
+    ratios = [r for s in (1, 2) for seed in range(4) for r in _run_case(certified, s, seed, 1e-3, 1e-4, 8)]
+    print(f"\nFIRENET theorem check: observed/bound <= {max(ratios):.3f} (median {np.median(ratios):.3f}) over "
+          f"{len(ratios)} restarts")
+    assert len(ratios) == 64 and max(ratios) <= 1
 
 
 def test_constants_and_hypotheses():
