@@ -16,7 +16,6 @@ __all__ = [
     "lower_fraction",
     "radius_fraction",
     "arb_from_fraction",
-    "frobenius_upper",
     "spectral_norm_upper",
     "abs_bounds",
     "norm2_bounds",
@@ -86,21 +85,6 @@ def arb_from_fraction(f: Fraction) -> flint.arb:
     """A ball containing the rational ``f`` at the current working precision (exact if ``f`` is dyadic)."""
     f = Fraction(f)
     return flint.arb(flint.fmpq(f.numerator, f.denominator))
-
-
-def frobenius_upper(m: flint.arb_mat, prec_bits: int = 64) -> Fraction:
-    """Upper bound on the squared Frobenius norm of every matrix in the ball matrix ``m``.
-
-    Returns ``u`` with ``sum_ij |M_ij|^2 <= u`` for every M enclosed by ``m``.
-    """
-    with flint.ctx.workprec(prec_bits):
-        total = flint.arb(0)
-        for b in _entries(m):
-            if not b.is_finite():
-                raise ArithmeticError(f"ball {b} is not finite")
-            a = abs(b.mid()) + b.rad()  # a ball of non-negative reals, each >= |v| for every v in b
-            total += a * a
-        return upper_fraction(total)
 
 
 def spectral_norm_upper(

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from fractions import Fraction
 from typing import Callable
 
 from ._errors import InconsistentAnswerError, PrecisionCapExceeded, Smale18Error, check_precision

@@ -36,7 +36,7 @@ __all__ = [
 
 def _positive_fraction(value, name: str) -> Fraction:
     try:
-        f = Fraction(value) if not isinstance(value, float) else Fraction(value)
+        f = Fraction(value)
     except (TypeError, ValueError, ZeroDivisionError):
         raise Smale18Error(f"{name}={value!r} must be a positive rational (int, Fraction, 'p/q' or finite float)") from None
     if isinstance(value, float) and not np.isfinite(value):

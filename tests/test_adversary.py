@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from oracle import DyadicArray, Smale18Error, is_within
+from oracle import Smale18Error, is_within
 from oracle.adversary import GameResult, Outcome, RandomisedGameResult, play, replay
 from oracle.candidates import BUILTINS, builtin, class_error_bound, load_candidate
 from oracle.constructions import Smale18Class

@@ -1,6 +1,5 @@
 """FIRENET's theorem checked numerically against certified constants (observed error <= certified bound)."""
 
-import math
 from fractions import Fraction
 
 import numpy as np
@@ -8,16 +7,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from oracle import Smale18Error, _arb
+from oracle import Smale18Error
 from verify.balls import operator_norm_upper
-from verify.bounds import (
-    delta_prime,
-    distance_constants,
-    firenet_guarantee,
-    optimal_lambda,
-    sharpness_constant,
-)
-from verify.nets import firenet
+from verify.bounds import distance_constants, firenet_guarantee, optimal_lambda, sharpness_constant, theorem2_run
 from verify.rnsp import SparsityInLevels, certify
 
 @pytest.fixture(scope="module")
@@ -37,25 +29,14 @@ def _run_case(certified, s, seed, noise, tail, restarts) -> list[float]:
     A, L_A, consts = certified
     rho, gamma = consts[s]
     lv = SparsityInLevels.make(A.shape[1], s)
-    lam = Fraction(float(optimal_lambda(rho, gamma, lv)))  # the exact value FIRENET will use
     rng = np.random.default_rng(seed)
     x = tail * rng.standard_normal(A.shape[1])
     x[rng.choice(A.shape[1], s, replace=False)] += rng.standard_normal(s) * 3
     e = rng.standard_normal(A.shape[0])
     y = A @ x + noise * e / np.linalg.norm(e)
-    step = float((1 - Fraction(1, 2**20)) / L_A)
-    c = sharpness_constant(rho, gamma, lv, lam)
-    delta = delta_prime(A, x, y, lv, lam, c)
-    x2 = sum((Fraction(float(v)) ** 2 for v in x), Fraction(0))
-    eps0 = math.nextafter(float(_arb.sqrt_bounds(x2, x2, 128)[1]), math.inf)
-    delta_f = math.nextafter(float(delta), math.inf)
-    p_min = firenet_guarantee(rho, gamma, lv, lam, step, step, L_A, 10**9, eps0, delta_f, 0).p_min
-    guarantee = firenet_guarantee(rho, gamma, lv, lam, step, step, L_A, p_min, eps0, delta_f, restarts)
-    net = firenet(A, lam=float(lam), restarts=restarts, inner=p_min, eps0=eps0, delta=delta_f, tau=step, sigma=step,
-                  L_A=L_A)
+    guarantee, errors = theorem2_run(A, L_A, rho, gamma, lv, x, y, restarts)
     ratios = []
-    for k, psi in enumerate(net.run(y, history=True)):
-        err = float(np.linalg.norm(psi - x))
+    for k, err in enumerate(errors):
         bound = float(guarantee.bound(k))
         # the float64 norm may exceed the exact one by a few ulps (seen at k = 0, where psi_0 = 0 and eps_0 = ||x||
         # rounded up by one ulp): allow that rounding of the *measurement*, nothing more

@@ -1,7 +1,5 @@
 """The classification paradox: witnesses against the piece-count lemma, and the certified stable network."""
 
-from fractions import Fraction
-
 import numpy as np
 import pytest
 from hypothesis import given, settings

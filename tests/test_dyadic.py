@@ -1,7 +1,5 @@
 from fractions import Fraction
 
-import flint
-import mpmath
 import numpy as np
 import pytest
 from hypothesis import given

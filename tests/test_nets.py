@@ -2,7 +2,6 @@
 
 from fractions import Fraction
 
-import flint
 import numpy as np
 import pytest
 import scipy.sparse.linalg as sla

@@ -14,7 +14,6 @@ from oracle import (
     ConvexHull,
     Lasso,
     PointSet,
-    RationalArray,
     Smale18Error,
     SqrtLasso,
     Status,

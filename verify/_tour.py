@@ -202,36 +202,23 @@ def _networks_section(quick: bool, seed: int, out: str) -> bool:
 
 
 def _firenet_bound_check(A, cert, seed: int) -> bool:
-    import math
     from fractions import Fraction as Fr
 
-    from oracle import _arb
-
     from .balls import operator_norm_upper
-    from .bounds import delta_prime, firenet_guarantee, optimal_lambda, sharpness_constant
-    from .nets import firenet
+    from .bounds import theorem2_run
     from .rnsp import SparsityInLevels
 
     rho, gamma = Fr(cert.claim["rho"]), Fr(cert.claim["gamma"])
     lv = SparsityInLevels.make(A.shape[1], 1)
-    lam = Fr(float(optimal_lambda(rho, gamma, lv)))
-    L_A = operator_norm_upper(A)
-    step = float((1 - Fr(1, 2**20)) / L_A)
     rng = np.random.default_rng([seed, 7])
     x = np.zeros(A.shape[1])
     x[int(rng.integers(A.shape[1]))] = 2.0
     y = A @ x + 1e-3 * rng.standard_normal(A.shape[0]) / np.sqrt(A.shape[0])
-    c = sharpness_constant(rho, gamma, lv, lam)
-    delta = math.nextafter(float(delta_prime(A, x, y, lv, lam, c)), math.inf)
-    eps0 = 2.0 + 1e-9
-    p = firenet_guarantee(rho, gamma, lv, lam, step, step, L_A, 10**9, eps0, delta, 0).p_min
-    g = firenet_guarantee(rho, gamma, lv, lam, step, step, L_A, p, eps0, delta, 8)
-    run = firenet(A, lam=float(lam), restarts=8, inner=p, eps0=eps0, delta=delta, tau=step, sigma=step, L_A=L_A)
-    errs = [float(np.linalg.norm(psi - x)) for psi in run.run(y, history=True)]
+    g, errs = theorem2_run(A, operator_norm_upper(A), rho, gamma, lv, x, y, 8)
     ratios = [e / float(b) for e, b in zip(errs[1:], g.eps[1:])]
-    _say(f"   FIRENET bound (Theorem 2, proofs_notes/firenet_bound.md) from these certified constants: lam = "
-         f"{float(lam):.4f}, c <= {format_bound(c, 'up', 4)}, p = {p} inner steps; after 8 restarts [certified, exact "
-         f"iteration] ||psi - x|| <= {format_bound(g.eps[-1], 'up', 4)}, [observed, float64] {errs[-1]:.3e} (observed/bound <= "
+    _say(f"   FIRENET bound (Theorem 2, proofs_notes/firenet_bound.md) from these certified constants: c <= "
+         f"{format_bound(g.c, 'up', 4)}, p = {g.p_min} inner steps; after 8 restarts [certified, exact iteration] "
+         f"||psi - x|| <= {format_bound(g.eps[-1], 'up', 4)}, [observed, float64] {errs[-1]:.3e} (observed/bound <= "
          f"{max(ratios):.3f} over the restarts)")
     return max(ratios) <= 1
 

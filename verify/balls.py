@@ -21,8 +21,8 @@ def operator_norm_upper(A, squarings: int = 6, prec_bits: int = 64) -> Fraction:
     ``A`` is a float64 array (its entries read as the exact dyadics they are), an :class:`oracle.ExactArray`, or a
     linear operator with ``matmat`` (then its dense matrix is formed by applying it to the identity — exact only if
     the operator's own arithmetic is, so pass a dense array when the bound must be about the true operator).
-    Method: the smaller Gram matrix ``G`` in ball arithmetic, then ``lambda_max(G) <= ||G^(2^k)||_F^(2^-k)``
-    (:func:`oracle._arb.spectral_norm_upper`); within a factor ``rank^(2^-(k+2))`` of the true norm.
+    Method: the smaller Gram matrix ``G`` in ball arithmetic, then ``lambda_max(G) <= trace(G^q)^(1/q)``, ``q = 2^k``
+    (:func:`oracle._arb.spectral_norm_upper`); within a factor ``rank^(1/(2q))`` of the true norm.
 
     >>> operator_norm_upper(np.array([[3.0, 0.0], [0.0, 4.0]])) < Fraction(41, 10)
     True

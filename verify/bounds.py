@@ -26,7 +26,7 @@ from oracle import Smale18Error, _arb
 from .rnsp import SparsityInLevels
 
 __all__ = ["distance_constants", "sharpness_constant", "optimal_lambda", "firenet_guarantee", "FirenetGuarantee",
-           "delta_prime", "DistanceConstants"]
+           "delta_prime", "DistanceConstants", "theorem2_run"]
 
 _PREC = 128
 
@@ -175,3 +175,24 @@ def firenet_guarantee(rho, gamma, lv: SparsityInLevels, lam, tau, sigma, L_A, p:
     for _ in range(restarts):
         eps.append(eps[-1] * inv_e + Fraction(delta))
     return FirenetGuarantee(c, p_min, tuple(eps))
+
+
+def theorem2_run(A: np.ndarray, L_A, rho, gamma, lv: SparsityInLevels, x: np.ndarray, y: np.ndarray, restarts: int):
+    """Run FIRENET on ``(A, y)`` with Theorem 2's parameters for the signal ``x`` and return ``(guarantee, errors)``:
+    ``lam`` the optimal one rounded to a float (and the corollary's ``c`` for that exact float), ``tau = sigma =
+    (1 - 2^-20)/L_A``, the smallest admissible ``p``, ``eps0 >= ||x||`` and ``delta >= delta'`` (both floats rounded
+    up). ``errors[k] = ||psi_k - x||`` is observed (float64); ``guarantee.bound(k)`` is the certified bound."""
+    from .nets import firenet
+
+    lam = Fraction(float(optimal_lambda(rho, gamma, lv)))
+    step = float((1 - Fraction(1, 2**20)) / Fraction(L_A))
+    c = sharpness_constant(rho, gamma, lv, lam)
+    delta = math.nextafter(float(delta_prime(A, x, y, lv, lam, c)), math.inf)
+    x2 = sum((Fraction(float(v)) ** 2 for v in x), Fraction(0))
+    eps0 = math.nextafter(float(_arb.sqrt_bounds(x2, x2, _PREC)[1]), math.inf)
+    p = firenet_guarantee(rho, gamma, lv, lam, step, step, L_A, 10**9, eps0, delta, 0).p_min
+    guarantee = firenet_guarantee(rho, gamma, lv, lam, step, step, L_A, p, eps0, delta, restarts)
+    net = firenet(A, lam=float(lam), restarts=restarts, inner=p, eps0=eps0, delta=delta, tau=step, sigma=step,
+                  L_A=L_A)
+    errors = [float(np.linalg.norm(psi - x)) for psi in net.run(y, history=True)]
+    return guarantee, errors

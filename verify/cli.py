@@ -218,7 +218,6 @@ def _load_matrix(spec: str):
 
 
 def _cmd_certify(args) -> int:
-    import json
     from fractions import Fraction
 
     from oracle import Status

@@ -111,7 +111,7 @@ class SparsityInLevels:
         if weights is None:
             total = sum(s)
             weights = [1] * len(s) if len(s) == 1 else [Fraction(float(np.sqrt(total / sk))) for sk in s]
-        return cls(M, s, tuple(Fraction(v) if not isinstance(v, float) else Fraction(v) for v in weights))
+        return cls(M, s, tuple(Fraction(v) for v in weights))
 
 
 def _top_sum(values: list[Fraction], k: int) -> Fraction:
@@ -162,7 +162,6 @@ def _bounds_from_witness(A_enc: flint.arb_mat, Y: np.ndarray, lv: SparsityInLeve
     w = lv.column_weights()
     with flint.ctx.workprec(_PREC):
         Yb = flint.arb_mat(Y.tolist())  # exact: float64 entries
-        B = flint.arb_mat(N, N)
         P = Yb.transpose() * A_enc
         B = -P
         for i in range(N):
@@ -333,7 +332,8 @@ def _admissible(support, lv: SparsityInLevels) -> bool:
     return True
 
 
-def _best_support(v: np.ndarray, lv: SparsityInLevels) -> list[int]:
+def _best_support(v, lv: SparsityInLevels) -> list[int]:
+    """The s_k largest |v_i| of each level (floats or exact Fractions)."""
     out = []
     for r, sk in zip(lv.ranges(), lv.s):
         idx = sorted(r, key=lambda i: -abs(v[i]))[:sk]
@@ -552,20 +552,13 @@ def nsp_constant(A, sparsity, levels=None, weights=None) -> NSPConstant:
     K = flint.fmpz_mat([[K[i, j] for j in range(d)] for i in range(N)])
     best, best_v, best_D = Fraction(-1), None, None
     for _, vec in _slice_vectors(K, itertools.combinations(range(N), d - 1)):
-        D = _best_support_exact(vec, lv)
+        D = _best_support(vec, lv)
         r = _ratio2(vec, D, lv, w)
         if r is None:
             return NSPConstant(None, tuple(vec), tuple(D), d)
         if r > best:
             best, best_v, best_D = r, vec, D
     return NSPConstant(best, tuple(best_v), tuple(best_D), d)
-
-
-def _best_support_exact(vec, lv: SparsityInLevels) -> list[int]:
-    out = []
-    for r, sk in zip(lv.ranges(), lv.s):
-        out.extend(sorted(r, key=lambda i: -abs(vec[i]))[:sk])
-    return sorted(out)
 
 
 def _nsp_constant_bruteforce(A, sparsity, levels=None, weights=None) -> Fraction | None:

@@ -87,7 +87,7 @@ def _fine_vertex(member):
     return BallArray((om.N,), balls)
 
 
-def _training_set(member, An, n, samples, rng):
+def _training_set(member, n, samples, rng):
     """Samples (y_k, x_k): x_k = (0, mu2/a2 e_{fine j2}, v_k), v_k 5-sparse Gaussian / R; y_k = D(0, mu2, R v_k)
     rounded to the grid 2^-(n+1) (float64)."""
     om = member.omega
@@ -129,7 +129,7 @@ def table1(quick: bool = False, seed: int = 0, progress=None, ns=NS, samples: in
             yn = np.asarray(y.approx(n + 1), dtype=float)
             truth = PointSet(_fine_vertex(T))
             rng = np.random.default_rng([seed, K, n])
-            Ytr, Xtr = _training_set(P, An, n, samples, rng)
+            Ytr, Xtr = _training_set(P, n, samples, rng)
             lista = train_lista(An, Ytr, Xtr, depth=10, iterations=iterations, batch=512, lr=1e-3,
                                 seed=int(rng.integers(2**31)))
             out_lista = lista(yn)

@@ -172,7 +172,7 @@ class Firenet:
         from oracle import _arb
 
         tau, sigma, L = Fraction(self.tau), Fraction(self.sigma), self.L_A
-        N, m, p = self.N, self.m, self.inner
+        p = self.inner
 
         def sqrt_up(v):
             return _arb.sqrt_bounds(v, v, 64)[1]
