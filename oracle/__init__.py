@@ -6,6 +6,7 @@ rigorous duality-gap checks (:mod:`oracle.problems`) and the training-set oracle
 """
 
 from ._errors import (
+    EngineError,
     InconsistentAnswerError,
     InexactConversionError,
     PrecisionCapExceeded,
@@ -29,7 +30,7 @@ from .exact import (
     hadamard,
     hilbert,
 )
-from .inexact import DEFAULT_PRECISION_CAP, InexactInput, QueryLog, QueryRecord
+from .inexact import DEFAULT_PRECISION_CAP, InexactInput, ProblemSpec, QueryLog, QueryRecord
 from .problems import BasisPursuitDenoise, ConvexHull, Lasso, MinimiserCheck, PointSet, SqrtLasso
 from .training import TrainingSample, TrainingSetLog, TrainingSetOracle
 
@@ -39,6 +40,7 @@ __all__ = [
     "PrecisionCapExceeded",
     "PrecisionLoopError",
     "InconsistentAnswerError",
+    "EngineError",
     "Status",
     "Interval",
     "format_bound",
@@ -59,6 +61,7 @@ __all__ = [
     "InexactInput",
     "QueryLog",
     "QueryRecord",
+    "ProblemSpec",
     "DEFAULT_PRECISION_CAP",
     "SqrtLasso",
     "Lasso",

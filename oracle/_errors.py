@@ -12,6 +12,7 @@ __all__ = [
     "PrecisionCapExceeded",
     "PrecisionLoopError",
     "InconsistentAnswerError",
+    "EngineError",
     "check_precision",
     "check_prec_bits",
     "check_shape",
@@ -44,6 +45,10 @@ class PrecisionLoopError(Smale18Error):
 
 class InconsistentAnswerError(Smale18Error):
     """A scripted answer is not within 2^-n of the instance it claims to approximate."""
+
+
+class EngineError(Smale18Error):
+    """The game engine could not reach a verdict it can stand behind (never reported as a verdict)."""
 
 
 def _is_integer(value) -> bool:

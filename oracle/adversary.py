@@ -1,26 +1,32 @@
-"""The game engine: the Smale-18 barrier (THEORY §2.2) played against any candidate algorithm.
+"""The game engine: the Smale-18 barrier (THEORY §2.2) played against any candidate algorithm, sealed.
 
-:func:`play` runs a candidate against a class :class:`~oracle.constructions.Smale18Class`:
+:func:`play` runs a candidate against a class :class:`~oracle.constructions.Smale18Class`. The candidate runs in a
+process of its own (:mod:`oracle.sealed`): it sees the shapes, the problem (``inp.problem``) and the answers to its
+queries, nothing else; its output crosses back as plain numbers. The engine keeps the instance and the adversary's
+coins, drawn from a secret seed that is revealed in the result.
 
-1. The coarse row is fixed (``j1`` from the seed, ``eps1 = 2^-l0``); the fine row is *tied*. Every query is answered
-   with the honest rounding of the tied member.
+1. The coarse row is fixed (``j1`` from the adversary's coins, ``eps1 = 2^-l0``); the fine row is *tied*. Every
+   query is answered with the honest rounding of the tied member.
 2. The candidate halts with an output ``z`` after reading precision at most ``k*``.
-3. The adversary commits to ``eps2 = 2^-e2`` below every precision read (``e2 = max(l0, k*) + 192``) and, for a
+3. The adversary commits to ``eps2 = 2^-e2`` below every precision read (``e2 = max(l0, k*) + l0 + 192``: the
+   padding entry moves by about ``c_f eps2 <= 2^(l0 - e2)``) and, for a
    deterministic candidate, to the fine column ``j2`` whose minimiser is farthest from ``z``. It then checks that
    every answer given is *exactly* the honest answer of the committed member (so :func:`replay` reproduces the run
-   through an honest oracle), or failing that, that each answer is proven within ``2^-n`` of it.
+   through an honest oracle), or failing that, that each answer is proven within ``2^-n`` of it; if neither holds
+   the engine raises :class:`~oracle.EngineError` instead of giving a verdict.
 4. The verdict comes from a rigorous enclosure of ``dist(z, Xi)``: DEFEATED if its lower end exceeds ``10^-D``.
 
-Randomised candidates (those accepting ``rng``) play ``trials`` independent rounds against a member fixed in advance
-(``eps2`` below the precision cap, ``j2`` uniform), and the success rate is reported with a Clopper–Pearson bound
-against the theorem's ``1/2 + eta`` (``proofs_notes/smale18_game.md``).
+Randomised candidates (those with an explicit ``rng`` parameter) play ``trials`` independent rounds, in parallel,
+against a member fixed in advance (``eps2`` below the precision cap, ``j2`` from the adversary's coins), and the
+success rate is reported with a Clopper–Pearson bound against the theorem's ``1/2 + eta``
+(``proofs_notes/smale18_game.md``).
 """
 
 from __future__ import annotations
 
 import enum
-import inspect
 import json
+import secrets
 import time
 from dataclasses import dataclass
 from fractions import Fraction
@@ -29,15 +35,24 @@ from typing import Callable
 import numpy as np
 from scipy import stats
 
-from ._errors import Smale18Error
-from ._limits import call_with_limit
+from ._errors import EngineError, Smale18Error
 from ._verdict import Interval, format_bound
+from ._worker import has_rng_parameter
 from .constructions.smale18 import Smale18Class, Smale18Member
 from .dyadic import DyadicArray
 from .exact import ExactArray, is_within
-from .inexact import DEFAULT_PRECISION_CAP, InexactInput, QueryLog
+from .inexact import DEFAULT_PRECISION_CAP, ProblemSpec, QueryLog, QueryRecord
+from .sealed import Limits, Run, RunOutcome, open_host
 
-__all__ = ["Outcome", "GameResult", "RandomisedGameResult", "play", "replay", "judge_output", "is_randomised"]
+__all__ = ["Outcome", "GameResult", "RandomisedGameResult", "play", "replay", "judge_output", "is_randomised",
+           "MAX_DIGITS"]
+
+#: the largest ``D`` a game judges at (accuracy ``10^-D``)
+MAX_DIGITS = 10_000
+#: the most trials a randomised game plays
+MAX_TRIALS = 100_000
+#: the judge's own budget (seconds) for the commitment and transcript check after a run
+JUDGE_SECONDS = 600.0
 
 
 class Outcome(enum.Enum):
@@ -53,24 +68,24 @@ class Outcome(enum.Enum):
 
 
 def is_randomised(candidate: Callable) -> bool:
-    """True if the candidate accepts a keyword ``rng`` (then it is played as a randomised algorithm)."""
-    try:
-        params = inspect.signature(candidate).parameters
-    except (TypeError, ValueError):
-        return False
-    return "rng" in params or any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values())
+    """True if the candidate's signature names a parameter ``rng`` (then it is played as a randomised algorithm).
+    ``**kwargs`` alone does not make a candidate randomised. A sealed game asks this of the candidate's own process."""
+    return has_rng_parameter(candidate)
 
 
-def candidate_name(candidate: Callable) -> str:
+def candidate_name(candidate) -> str:
+    if isinstance(candidate, str):
+        return candidate
     return getattr(candidate, "__name__", None) or type(candidate).__name__
 
 
 def judge_output(raw, N: int) -> tuple[DyadicArray | None, str | None]:
-    """Turn what a candidate returned into an exact vector, or a one-line reason why it is a loss."""
-    if isinstance(raw, DyadicArray):
+    """Turn an output into an exact vector of length ``N``, or a one-line reason why it is a loss.
+
+    In a game ``raw`` is what the engine decoded from plain numbers (a fresh float64 array or :class:`DyadicArray`);
+    nothing of the candidate's is called here."""
+    if type(raw) is DyadicArray:
         out = raw
-    elif isinstance(raw, ExactArray):
-        return judge_output(raw.approx(256), N) if raw.shape == (N,) else (None, f"wrong shape {raw.shape}, expected ({N},)")
     else:
         try:
             arr = np.asarray(raw, dtype=float)
@@ -111,6 +126,10 @@ class GameResult:
     transcript_honest: bool
     answers_within: bool
     seconds: float
+    adversary_seed: int | None = None
+    predictable: bool = False
+    sealed: bool = True
+    tail: str = ""
 
     def to_json(self) -> dict:
         return {
@@ -131,6 +150,8 @@ class GameResult:
             "transcript_honest": self.transcript_honest,
             "answers_within": self.answers_within,
             "seconds": round(self.seconds, 6),
+            **_provenance_json(self),
+            "candidate_tail": self.tail,
         }
 
     def summary(self) -> str:
@@ -142,6 +163,10 @@ class GameResult:
         lines.append(f"  counterexample: {self.instance!r}")
         lines.append(f"  queries: {self.log.summary()}; answers are the honest rounding of this instance: "
                      f"{'yes' if self.transcript_honest else 'no'}")
+        lines += _provenance_lines(self)
+        if self.tail:
+            lines.append("  the candidate's last output:")
+            lines += ["    | " + line for line in self.tail.rstrip().splitlines()[-8:]]
         return "\n".join(lines)
 
 
@@ -171,6 +196,10 @@ class RandomisedGameResult:
     outcome: Outcome
     failure: GameResult | None
     seconds: float
+    adversary_seed: int | None = None
+    predictable: bool = False
+    sealed: bool = True
+    workers: int = 1
 
     @property
     def success_rate(self) -> float:
@@ -185,7 +214,8 @@ class RandomisedGameResult:
             "theorem_bound": str(self.bound), "eta_hat": self.eta_hat, "eta_cp95_upper": self.eta_upper,
             "eta_method": self.eta_method, "outcome": str(self.outcome),
             "failure": None if self.failure is None else self.failure.to_json(),
-            "seconds": round(self.seconds, 6),
+            "seconds": round(self.seconds, 6), "workers": self.workers,
+            **_provenance_json(self),
         }
 
     def summary(self) -> str:
@@ -196,7 +226,23 @@ class RandomisedGameResult:
             f"successes); Clopper-Pearson 95%: p in [{self.cp_lower:.4f}, {self.cp_upper:.4f}]",
             f"  theorem: p <= {float(self.bound):g} + eta; eta_hat = {self.eta_hat:.4f} "
             f"(95% upper {self.eta_upper:.4f}): {self.eta_method}",
-        ])
+        ] + _provenance_lines(self))
+
+
+def _provenance_json(result) -> dict:
+    return {"sealed": result.sealed, "adversary_seed": None if result.adversary_seed is None else
+            str(result.adversary_seed), "adversary_predictable": result.predictable}
+
+
+def _provenance_lines(result) -> list[str]:
+    lines = []
+    if not result.sealed:
+        lines.append("  UNSEALED: the candidate ran in the judge's own process (debugging mode); this verdict does "
+                     "not hold against a candidate that cheats")
+    if result.adversary_seed is not None:
+        lines.append(f"  adversary's seed (secret during the game, revealed now): {result.adversary_seed}"
+                     + ("; it was given in advance, so this game was PREDICTABLE" if result.predictable else ""))
+    return lines
 
 
 def _clopper_pearson(k: int, n: int, level: float = 0.95) -> tuple[float, float]:
@@ -206,57 +252,86 @@ def _clopper_pearson(k: int, n: int, level: float = 0.95) -> tuple[float, float]
     return lower, upper
 
 
-def _run(candidate, inp, rng, time_limit):
-    if rng is None:
-        return call_with_limit(lambda: candidate(inp), time_limit)
-    return call_with_limit(lambda: candidate(inp, rng=rng), time_limit)
+def _query_log(out: RunOutcome) -> QueryLog:
+    return QueryLog(tuple(QueryRecord(kind, args[0], sec, ans) for kind, args, sec, ans in out.queries))
 
 
-def _loss_reason(call, inp) -> str | None:
-    if inp.log.cap_hit:
-        refused = [r.n for r in inp.log.records if r.refused]
-        return f"asked for precision n={refused[0]} beyond the cap of {inp.precision_cap} bits"
-    if call.error is not None:
-        return call.error
-    return None
+def _loss_reason(out: RunOutcome, log: QueryLog, cap: int) -> str | None:
+    if log.cap_hit:
+        refused = [r.n for r in log.records if r.refused]
+        return f"asked for precision n={refused[0]} beyond the cap of {cap} bits"
+    return out.error
 
 
-def _transcript_check(log: QueryLog, member: Smale18Member) -> tuple[bool, bool]:
-    """(every answer equals the member's honest answer, every answer is proven within 2^-n of the member)."""
+def _transcript_check(log: QueryLog, member: Smale18Member, deadline: float) -> tuple[bool, bool]:
+    """(every answer equals the member's honest answer, every answer is proven within 2^-n of the member).
+    Each distinct query is checked once; past ``deadline`` (monotonic) the engine gives up with an EngineError."""
+    distinct = {(r.kind, r.n): r.answer for r in log.records if not r.refused}
     honest = True
-    for r in log.records:
-        if r.refused:
-            continue
-        source = member.A if r.kind == "A" else member.y
-        if source.approx(r.n) != r.answer:
+    for (kind, n), answer in distinct.items():
+        _check_deadline(deadline)
+        if (member.A if kind == "A" else member.y).approx(n) != answer:
             honest = False
             break
     if honest:
         return True, True
-    within = all(
-        is_within(r.answer, member.A if r.kind == "A" else member.y, r.n) for r in log.records if not r.refused
-    )
+    within = True
+    for (kind, n), answer in distinct.items():
+        _check_deadline(deadline)
+        if not is_within(answer, member.A if kind == "A" else member.y, n):
+            within = False
+            break
     return False, within
 
 
-def _verdict(distance: Interval, accuracy: Fraction) -> tuple[Outcome, str]:
+def _check_deadline(deadline: float) -> None:
+    if time.monotonic() > deadline:
+        raise EngineError(f"judging took longer than its budget of {JUDGE_SECONDS:g} s; no verdict")
+
+
+def _verdict(distance: Interval, accuracy: Fraction, digits: int) -> tuple[Outcome, str]:
     if distance.lower > accuracy:
-        return Outcome.DEFEATED, f"dist(output, Xi) >= {format_bound(distance.lower, 'down', 6)} > {float(accuracy):g}"
+        return Outcome.DEFEATED, f"dist(output, Xi) >= {format_bound(distance.lower, 'down', 6)} > 10^-{digits}"
     if distance.upper <= accuracy:
-        return Outcome.NOT_DEFEATED, f"dist(output, Xi) <= {format_bound(distance.upper, 'up', 6)} <= {float(accuracy):g}"
+        return Outcome.NOT_DEFEATED, f"dist(output, Xi) <= {format_bound(distance.upper, 'up', 6)} <= 10^-{digits}"
     return Outcome.UNDECIDED, "the distance enclosure straddles the accuracy"
 
 
+def _check_int(name, value, lo, hi) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or not lo <= value <= hi:
+        raise Smale18Error(f"{name}={value!r} must be an integer in [{lo}, {hi}]")
+    return int(value)
+
+
 def _check_digits(omega: Smale18Class, digits) -> int:
-    if digits is None:
-        return omega.K
-    if isinstance(digits, bool) or not isinstance(digits, (int, np.integer)):
-        raise Smale18Error(f"digits={digits!r} must be an integer")
-    return int(digits)
+    return omega.K if digits is None else _check_int("digits", digits, 1, MAX_DIGITS)
+
+
+def adversary_seed_for(adversary_seed) -> tuple[int, bool]:
+    """``(seed, predictable)``: a fresh secret 128-bit seed, or the one given (then the game is predictable)."""
+    if adversary_seed is None:
+        return secrets.randbits(128), False
+    return _check_int("adversary_seed", adversary_seed, 0, (1 << 128) - 1), True
+
+
+def problem_spec(omega: Smale18Class) -> dict:
+    """The problem a member of ``omega`` poses, as the candidate sees it (``inp.problem``)."""
+    if omega.problem == "P1":
+        return ProblemSpec("P1", eta=omega.eta).to_json()
+    return ProblemSpec(omega.problem, lam=omega.lam).to_json()
+
+
+def game_limits(time_limit, limits: Limits | None, workers: int | None) -> Limits:
+    """``limits`` if given, else the defaults with ``time_limit`` per run and ``workers`` runs at once."""
+    if limits is not None:
+        if not isinstance(limits, Limits):
+            raise Smale18Error(f"limits must be an oracle.sealed.Limits, not {type(limits).__name__}")
+        return limits
+    return Limits(wall_seconds=time_limit, workers=workers)
 
 
 def play(
-    candidate: Callable,
+    candidate,
     omega: Smale18Class,
     digits: int | None = None,
     trials: int = 200,
@@ -264,144 +339,214 @@ def play(
     time_limit: float = 60.0,
     precision_cap: int = DEFAULT_PRECISION_CAP,
     name: str | None = None,
+    *,
+    adversary_seed: int | None = None,
+    workers: int | None = None,
+    limits: Limits | None = None,
+    sealed: bool = True,
+    progress: Callable[[int, int], None] | None = None,
 ):
     """Play the barrier game; return a :class:`GameResult` (deterministic) or :class:`RandomisedGameResult`.
 
-    ``digits`` (default ``omega.K``) sets the accuracy ``10^-digits`` the candidate is judged at; ``seed`` fixes the
-    adversary's choices and the candidate's ``rng``; ``time_limit`` is the wall-clock limit per run.
+    ``candidate`` is a callable ``candidate(inp)`` (or ``candidate(inp, rng)``: randomised), or a spec string
+    ``"path/file.py:fn"`` / ``"package.module:fn"`` that is imported only in the candidate's process. ``digits``
+    (default ``omega.K``, at most ``MAX_DIGITS``) sets the accuracy ``10^-digits``; ``seed`` fixes the candidate's
+    ``rng``; the adversary's coins come from a fresh secret seed, revealed in the result (``adversary_seed`` fixes it
+    and marks the game predictable). ``time_limit`` is the wall-clock limit per run (``limits`` sets all of them);
+    ``workers`` runs randomised trials at once (default: all cores; counts do not depend on it). ``sealed=False``
+    runs the candidate in this process, for debugging; its result says "unsealed".
 
     >>> from oracle.constructions import Smale18Class
     >>> omega = Smale18Class("P3", K=3, N2=2)
-    >>> centroid = lambda inp: np.zeros(inp.N)          # a candidate that always answers 0
-    >>> play(centroid, omega).outcome
+    >>> def zero(inp):                                   # a candidate that always answers 0
+    ...     return np.zeros(inp.N)
+    >>> play(zero, omega).outcome
     <Outcome.DEFEATED: 'defeated'>
     """
-    if not callable(candidate):
-        raise Smale18Error(f"candidate={candidate!r} must be callable as candidate(inp)")
     if not isinstance(omega, Smale18Class):
         raise Smale18Error(f"omega must be a Smale18Class, not {type(omega).__name__}")
+    if not (callable(candidate) or isinstance(candidate, str)):
+        raise Smale18Error(f"candidate={candidate!r} must be callable as candidate(inp), or a spec string")
     digits = _check_digits(omega, digits)
-    if isinstance(trials, bool) or not isinstance(trials, (int, np.integer)) or trials < 1:
-        raise Smale18Error(f"trials={trials!r} must be a positive integer")
-    if not (isinstance(time_limit, (int, float)) and time_limit > 0):
-        raise Smale18Error(f"time_limit={time_limit!r} must be a positive number of seconds")
-    name = name or candidate_name(candidate)
-    if is_randomised(candidate):
-        return _play_randomised(candidate, omega, digits, int(trials), seed, time_limit, precision_cap, name)
-    return _play_deterministic(candidate, omega, digits, seed, time_limit, precision_cap, name)
-
-
-def _coarse(omega: Smale18Class, seed: int) -> tuple[int, int]:
-    rng = np.random.default_rng([seed, 1])
-    return int(rng.integers(omega.N1)), omega.l0
-
-
-def _play_deterministic(candidate, omega, digits, seed, time_limit, cap, name) -> GameResult:
+    trials = _check_int("trials", trials, 1, MAX_TRIALS)
+    seed = _check_int("seed", seed, 0, (1 << 128) - 1)
+    cap = _check_int("precision_cap", precision_cap, 0, 1 << 20)
+    limits = game_limits(time_limit, limits, workers)
+    adv_seed, predictable = adversary_seed_for(adversary_seed)
     t0 = time.perf_counter()
-    j1, e1 = _coarse(omega, seed)
-    tied = omega.tied(j1, e1)
-    inp = InexactInput.honest(tied.A, tied.y, precision_cap=cap)
-    call = _run(candidate, inp, None, time_limit)
-    log = inp.log
-    accuracy = omega.digits_bound(digits)
-    reason = _loss_reason(call, inp)
-    output = None
-    if reason is None:
-        output, reason = judge_output(call.value, omega.N)
-    e2 = max(omega.l0, log.deepest) + 192
-    for attempt in range(4):
-        if output is None:
-            committed, distance = omega.member(j1, e1, 0, e2), None
-        else:
-            options = [omega.member(j1, e1, j2, e2) for j2 in (0, 1)]
-            dists = [m.distance(output) for m in options]
-            best = max(range(2), key=lambda k: dists[k].lower)
-            committed, distance = options[best], dists[best]
-        honest, within = _transcript_check(log, committed)
-        if honest:
-            break
-        e2 += 512
-    if reason is not None:
-        outcome, why = Outcome.DEFEATED, f"judged loss: {reason}"
-    else:
-        outcome, why = _verdict(distance, accuracy)
-    return GameResult(omega.name, omega.K, digits, name, outcome, why, committed, output, distance, accuracy, log,
-                      honest, within, time.perf_counter() - t0)
+    host = open_host(candidate, limits, sealed)
+    try:
+        if host.randomised and sealed and limits.parallel > 1:  # trials in parallel, one BLAS thread each
+            host.close()
+            host = open_host(candidate, limits, sealed, blas_threads=1)
+        name = name or candidate_name(candidate)
+        game = _Game(omega, digits, cap, name, adv_seed, predictable, sealed, t0)
+        if host.randomised:
+            return game.randomised(host, trials, seed, limits, progress)
+        return game.deterministic(host)
+    finally:
+        host.close()
 
 
-def _play_randomised(candidate, omega, digits, trials, seed, time_limit, cap, name) -> RandomisedGameResult:
-    t0 = time.perf_counter()
-    j1, e1 = _coarse(omega, seed)
-    e2 = cap + 192  # below every precision the oracle answers, fixed before any trial
-    members = [omega.member(j1, e1, j2, e2) for j2 in (0, 1)]
-    adversary = np.random.default_rng([seed, 2])
-    streams = np.random.SeedSequence([seed, 3]).spawn(trials)
-    accuracy = omega.digits_bound(digits)
-    successes = undecided = losses = saw_difference = 0
-    failure = None
-    for t in range(trials):
-        j2 = int(adversary.integers(2))
-        member = members[j2]
-        inp = InexactInput.honest(member.A, member.y, precision_cap=cap)
-        call = _run(candidate, inp, np.random.default_rng(streams[t]), time_limit)
-        log = inp.log
-        if any(r.kind == "A" and not r.refused and members[0].A.approx(r.n) != members[1].A.approx(r.n)
-               for r in log.records):
-            saw_difference += 1
-        reason = _loss_reason(call, inp)
-        output = distance = None
+class _Game:
+    """One game's fixed data: the class, the accuracy, the adversary's seed."""
+
+    def __init__(self, omega, digits, cap, name, adv_seed, predictable, sealed, t0):
+        self.omega, self.digits, self.cap, self.name = omega, digits, cap, name
+        self.adv_seed, self.predictable, self.sealed, self.t0 = adv_seed, predictable, sealed, t0
+        self.accuracy = omega.digits_bound(digits)
+        self.j1 = int(np.random.default_rng([adv_seed, 1]).integers(omega.N1))
+        self.problem = problem_spec(omega)
+
+    def _run(self, member: Smale18Member, rng=None) -> Run:
+        def answer(kind, n):
+            return (member.A if kind == "A" else member.y).approx(n)
+
+        return Run.inexact(answer, (self.omega.m, self.omega.N), self.cap, self.problem, rng)
+
+    def _result(self, outcome, why, member, output, distance, log, honest, within, seconds, tail=""):
+        return GameResult(self.omega.name, self.omega.K, self.digits, self.name, outcome, why, member, output,
+                          distance, self.accuracy, log, honest, within, seconds, self.adv_seed, self.predictable,
+                          self.sealed, tail)
+
+    def deterministic(self, host) -> GameResult:
+        omega = self.omega
+        tied = omega.tied(self.j1, omega.l0)
+        [out] = host.run([self._run(tied)])
+        log = _query_log(out)
+        reason = _loss_reason(out, log, self.cap)
+        output = None
         if reason is None:
-            output, reason = judge_output(call.value, omega.N)
+            output, reason = judge_output(out.value, omega.N)
+        deadline = time.monotonic() + JUDGE_SECONDS
+        e2 = max(omega.l0, log.deepest) + omega.l0 + 192  # (2 c_f + 2) eps2 <= 2^-(k* + 192)
+        for _ in range(4):
+            if output is None:
+                committed, distance = omega.member(self.j1, omega.l0, 0, e2), None
+            else:
+                options = [omega.member(self.j1, omega.l0, j2, e2) for j2 in (0, 1)]
+                dists = [m.distance(output) for m in options]
+                best = max(range(2), key=lambda k: dists[k].lower)
+                committed, distance = options[best], dists[best]
+            honest, within = _transcript_check(log, committed, deadline)
+            if honest:
+                break
+            e2 += 512
+        if not within:
+            raise EngineError(f"the adversary found no member consistent with every answer given (deepest query "
+                              f"n={log.deepest}, eps2 = 2^-{e2}); no verdict")
         if reason is not None:
-            losses += 1
             outcome, why = Outcome.DEFEATED, f"judged loss: {reason}"
         else:
-            distance = member.distance(output)
-            outcome, why = _verdict(distance, accuracy)
-            successes += outcome is Outcome.NOT_DEFEATED
-            undecided += outcome is Outcome.UNDECIDED
-        if failure is None and outcome is Outcome.DEFEATED:
-            failure = GameResult(omega.name, omega.K, digits, name, outcome, why, member, output, distance, accuracy,
-                                 log, True, True, call.seconds)
-    counted = successes + undecided
-    cp_lower, cp_upper = _clopper_pearson(counted, trials)
-    eta_hat = saw_difference / trials
-    eta_upper = _clopper_pearson(saw_difference, trials)[1]
-    bound = Fraction(1, 2)
-    outcome = Outcome.DEFEATED if cp_lower <= float(bound) + eta_upper else Outcome.NOT_DEFEATED
-    method = (f"eps2 = 2^-{e2} lies below the precision cap, so the two fine members give identical answers unless "
-              f"rounding differs; eta_hat = fraction of trials whose answers differed between the members "
-              f"({saw_difference}/{trials})")
-    return RandomisedGameResult(omega.name, omega.K, digits, name, trials, successes, undecided, losses, cp_lower,
-                                cp_upper, bound, eta_hat, eta_upper, method, outcome, failure,
-                                time.perf_counter() - t0)
+            outcome, why = _verdict(distance, self.accuracy, self.digits)
+        return self._result(outcome, why, committed, output, distance, log, honest, within,
+                            time.perf_counter() - self.t0, out.tail)
+
+    def randomised(self, host, trials, seed, limits, progress) -> RandomisedGameResult:
+        omega = self.omega
+        e2 = self.cap + omega.l0 + 192  # below every precision the oracle answers, fixed before any trial
+        members = [omega.member(self.j1, omega.l0, j2, e2) for j2 in (0, 1)]
+        coins = np.random.default_rng([self.adv_seed, 2]).integers(2, size=trials)
+        streams = np.random.SeedSequence([seed, 3]).spawn(trials)
+        runs = [self._run(members[int(coins[t])], (streams[t].entropy, streams[t].spawn_key)) for t in range(trials)]
+        outs = host.run(runs, None if progress is None else (lambda done: progress(done, trials)))
+        differs: dict[int, bool] = {}
+
+        def differ(n):
+            if n not in differs:
+                differs[n] = members[0].A.approx(n) != members[1].A.approx(n)
+            return differs[n]
+
+        successes = undecided = losses = saw_difference = 0
+        failure = None
+        for t, out in enumerate(outs):
+            member = members[int(coins[t])]
+            log = _query_log(out)
+            saw_difference += any(r.kind == "A" and not r.refused and differ(r.n) for r in log.records)
+            reason = _loss_reason(out, log, self.cap)
+            output = distance = None
+            if reason is None:
+                output, reason = judge_output(out.value, omega.N)
+            if reason is not None:
+                losses += 1
+                outcome, why = Outcome.DEFEATED, f"judged loss: {reason}"
+            else:
+                distance = member.distance(output)
+                outcome, why = _verdict(distance, self.accuracy, self.digits)
+                successes += outcome is Outcome.NOT_DEFEATED
+                undecided += outcome is Outcome.UNDECIDED
+            if failure is None and outcome is Outcome.DEFEATED:
+                failure = self._result(outcome, why, member, output, distance, log, True, True, out.seconds, out.tail)
+        counted = successes + undecided
+        cp_lower, cp_upper = _clopper_pearson(counted, trials)
+        eta_hat = saw_difference / trials
+        eta_upper = _clopper_pearson(saw_difference, trials)[1]
+        bound = Fraction(1, 2)
+        outcome = Outcome.DEFEATED if cp_lower <= float(bound) + eta_upper else Outcome.NOT_DEFEATED
+        method = (f"eps2 = 2^-{e2} lies below the precision cap, so the two fine members give identical answers "
+                  f"unless rounding differs; eta_hat = fraction of trials whose answers differed between the members "
+                  f"({saw_difference}/{trials})")
+        return RandomisedGameResult(omega.name, omega.K, self.digits, self.name, trials, successes, undecided, losses,
+                                    cp_lower, cp_upper, bound, eta_hat, eta_upper, method, outcome, failure,
+                                    time.perf_counter() - self.t0, self.adv_seed, self.predictable, self.sealed,
+                                    limits.parallel if self.sealed else 1)
 
 
-def replay(case: dict | str, candidate: Callable, time_limit: float = 60.0,
-           precision_cap: int = DEFAULT_PRECISION_CAP, name: str | None = None) -> GameResult:
-    """Run ``candidate`` on the stored instance of a game (``GameResult.to_json()`` or its JSON text) through an
-    *honest* oracle, and judge it again at the stored accuracy."""
+#: the largest e1, e2 a replayed case may name (eps = 2^-e)
+MAX_CASE_EXPONENT = 1 << 16
+
+
+def case_member(case) -> tuple[Smale18Member, int]:
+    """The member and the accuracy ``digits`` of a stored game record, validated: a committed (not tied) member,
+    ``1 <= digits <= MAX_DIGITS`` and no easier than the class (``digits >= 1``), exponents at most 2^16."""
     if isinstance(case, str):
         try:
             case = json.loads(case)
-        except json.JSONDecodeError as exc:
+        except (json.JSONDecodeError, RecursionError) as exc:
             raise Smale18Error(f"case file is not JSON: {exc}") from None
-    if not isinstance(case, dict) or "instance" not in case:
+    if not isinstance(case, dict) or not isinstance(case.get("instance"), dict):
         raise Smale18Error("case must be a game record with an 'instance' (write one with smale18 game --out)")
-    member = Smale18Member.from_json(case["instance"])
-    digits = int(case.get("digits", member.omega.K))
-    t0 = time.perf_counter()
-    inp = InexactInput.honest(member.A, member.y, precision_cap=precision_cap)
-    call = _run(candidate, inp, np.random.default_rng(0) if is_randomised(candidate) else None, time_limit)
-    accuracy = member.omega.digits_bound(digits)
-    reason = _loss_reason(call, inp)
+    inst = case["instance"]
+    for key in ("K", "N1", "N2", "j1", "e1", "j2", "e2"):
+        if key in inst and inst[key] is not None and type(inst[key]) is not int:
+            raise Smale18Error(f"case instance: {key} must be a JSON integer")
+    if inst.get("e2") is None:
+        raise Smale18Error("case instance is the tied member (e2 = null): a case names a committed member")
+    for key in ("e1", "e2"):
+        if type(inst.get(key)) is int and inst[key] > MAX_CASE_EXPONENT:
+            raise Smale18Error(f"case instance: {key}={inst[key]} exceeds {MAX_CASE_EXPONENT}")
+    member = Smale18Member.from_json(inst)
+    digits = case.get("digits", member.omega.K)
+    if type(digits) is not int or not 1 <= digits <= MAX_DIGITS:
+        raise Smale18Error(f"case digits={digits!r} must be a JSON integer in [1, {MAX_DIGITS}]")
+    if "accuracy" in case and case["accuracy"] != str(member.omega.digits_bound(digits)):
+        raise Smale18Error(f"case accuracy={case['accuracy']!r} is not 10^-{digits}: the record was played at another "
+                           "accuracy than its digits say")
+    return member, digits
+
+
+def replay(case: dict | str, candidate, time_limit: float = 60.0,
+           precision_cap: int = DEFAULT_PRECISION_CAP, name: str | None = None, *,
+           limits: Limits | None = None, sealed: bool = True) -> GameResult:
+    """Run ``candidate`` on the stored instance of a game (``GameResult.to_json()`` or its JSON text) through an
+    *honest* oracle, sealed as in :func:`play`, and judge it again at the stored accuracy."""
+    member, digits = case_member(case)
+    cap = _check_int("precision_cap", precision_cap, 0, 1 << 20)
+    limits = game_limits(time_limit, limits, None)
+    omega = member.omega
+    game = _Game(omega, digits, cap, name or candidate_name(candidate), 0, False, sealed, time.perf_counter())
+    game.adv_seed = None  # nothing is chosen in a replay
+    with open_host(candidate, limits, sealed) as host:
+        [out] = host.run([game._run(member, (0, ()))])
+    log = _query_log(out)
+    reason = _loss_reason(out, log, cap)
     output = distance = None
     if reason is None:
-        output, reason = judge_output(call.value, member.omega.N)
+        output, reason = judge_output(out.value, omega.N)
     if reason is not None:
         outcome, why = Outcome.DEFEATED, f"judged loss: {reason}"
     else:
         distance = member.distance(output)
-        outcome, why = _verdict(distance, accuracy)
-    return GameResult(member.omega.name, member.omega.K, digits, name or candidate_name(candidate), outcome, why,
-                      member, output, distance, accuracy, inp.log, True, True, time.perf_counter() - t0)
+        outcome, why = _verdict(distance, game.accuracy, digits)
+    return game._result(outcome, why, member, output, distance, log, True, True, time.perf_counter() - game.t0,
+                        out.tail)

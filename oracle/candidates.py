@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import inspect
 import pathlib
 import sys
 from fractions import Fraction
@@ -35,7 +36,7 @@ from .constructions.smale18 import Smale18Class, row_targets
 from .dyadic import DyadicArray
 from .exact import BallArray, dct2
 
-__all__ = ["BUILTINS", "builtin", "load_candidate", "class_error_bound"]
+__all__ = ["BUILTINS", "BuiltinCandidate", "builtin", "check_spec", "load_candidate", "class_error_bound"]
 
 
 # -- float64 solvers ----------------------------------------------------------------------------------------------
@@ -323,29 +324,68 @@ BUILTINS: dict[str, Callable[[Smale18Class], Callable]] = {
 }
 
 
-def builtin(name: str, omega: Smale18Class) -> Callable:
+class BuiltinCandidate:
+    """The built-in candidate ``name`` made for ``omega``: callable as the made algorithm, with its signature (so an
+    ``rng`` parameter still marks it randomised), and pickled as ``(name, class record)`` so that a sealed game
+    rebuilds it in the candidate's own process."""
+
+    def __init__(self, name: str, omega: Smale18Class):
+        if name not in BUILTINS:
+            raise Smale18Error(f"unknown built-in candidate {name!r}; known: {', '.join(BUILTINS)}")
+        if not isinstance(omega, Smale18Class):
+            raise Smale18Error(f"omega must be a Smale18Class, not {type(omega).__name__}")
+        self.name, self.omega = name, omega
+        self._fn = BUILTINS[name](omega)
+        self.__name__ = f"builtin:{name}"
+        self.__signature__ = inspect.signature(self._fn)
+
+    def __call__(self, *args, **kwargs):
+        return self._fn(*args, **kwargs)
+
+    def __reduce__(self):
+        return (_builtin_from_record, (self.name, self.omega.to_json()))
+
+    def __repr__(self) -> str:
+        return f"BuiltinCandidate({self.name!r}, {self.omega.name}, K={self.omega.K})"
+
+
+def _builtin_from_record(name: str, record: dict) -> "BuiltinCandidate":
+    return BuiltinCandidate(name, Smale18Class.from_json(record))
+
+
+def builtin(name: str, omega: Smale18Class) -> BuiltinCandidate:
     """The built-in candidate ``name`` made for the class ``omega``."""
-    if name not in BUILTINS:
-        raise Smale18Error(f"unknown built-in candidate {name!r}; known: {', '.join(BUILTINS)}")
-    candidate = BUILTINS[name](omega)
-    try:
-        candidate.__name__ = f"builtin:{name}"
-    except (AttributeError, TypeError):
-        pass
-    return candidate
+    return BuiltinCandidate(name, omega)
 
 
-def load_candidate(spec: str, omega: Smale18Class | None = None) -> Callable:
-    """Resolve ``builtin:NAME``, ``package.module:callable`` or ``path/to/file.py:callable``."""
-    if not isinstance(spec, str) or ":" not in spec:
+def check_spec(spec: str) -> tuple[str, str]:
+    """Check the *form* of a ``package.module:callable`` or ``path/file.py:callable`` spec without importing
+    anything (a sealed game imports it only in the candidate's process); return ``(head, attr)``."""
+    if not isinstance(spec, str) or ":" not in spec or len(spec) > 4096:
         raise Smale18Error(f"candidate spec {spec!r} must be builtin:NAME, module:callable or path/file.py:callable")
     head, _, attr = spec.rpartition(":")
     if head == "builtin":
-        if omega is None:
-            raise Smale18Error("built-in candidates need a construction")
-        return builtin(attr, omega)
+        raise Smale18Error(f"candidate spec {spec!r}: a built-in is made for a class; use builtin(name, omega)")
     if not attr.isidentifier():
         raise Smale18Error(f"candidate spec {spec!r}: {attr!r} is not a callable's name")
+    if head.endswith(".py"):
+        if not pathlib.Path(head).is_file():
+            raise Smale18Error(f"candidate file {head!r} does not exist")
+    elif not all(part.isidentifier() for part in head.split(".")):
+        raise Smale18Error(f"candidate spec {spec!r}: {head!r} is neither a .py file nor a module name")
+    return head, attr
+
+
+def load_candidate(spec: str, omega: Smale18Class | None = None) -> Callable:
+    """Resolve ``builtin:NAME``, ``package.module:callable`` or ``path/to/file.py:callable`` *in this process*.
+
+    A sealed game (:func:`oracle.adversary.play` with a spec string) calls this only in the candidate's process;
+    use it directly only for code you trust."""
+    if isinstance(spec, str) and spec.startswith("builtin:"):
+        if omega is None:
+            raise Smale18Error("built-in candidates need a construction")
+        return builtin(spec.split(":", 1)[1], omega)
+    head, attr = check_spec(spec)
     try:
         if head.endswith(".py"):
             path = pathlib.Path(head)

@@ -10,16 +10,51 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from fractions import Fraction
 from typing import Callable
 
 from ._errors import InconsistentAnswerError, PrecisionCapExceeded, Smale18Error, check_precision
 from .dyadic import DyadicArray
 from .exact import ExactArray, as_exact, distance_upper_bound, is_within
 
-__all__ = ["InexactInput", "QueryLog", "QueryRecord", "DEFAULT_PRECISION_CAP"]
+__all__ = ["InexactInput", "QueryLog", "QueryRecord", "ProblemSpec", "DEFAULT_PRECISION_CAP"]
 
 #: default largest ``n`` an oracle answers (bits of absolute accuracy)
 DEFAULT_PRECISION_CAP = 8192
+
+
+@dataclass(frozen=True)
+class ProblemSpec:
+    """What a candidate is asked to solve, public to it: ``name`` "P1", "P2" or "P3"; ``lam`` for P2/P3 (weight of
+    the weighted l1 norm), ``eta`` for P1 (the noise level); ``weights`` of the l1 norm (None: all ones).
+
+    >>> ProblemSpec("P3", lam=Fraction(1, 2))
+    ProblemSpec(name='P3', lam=Fraction(1, 2), eta=None, weights=None)
+    """
+
+    name: str
+    lam: Fraction | None = None
+    eta: Fraction | None = None
+    weights: tuple[Fraction, ...] | None = None
+
+    def __post_init__(self):
+        if self.name not in ("P1", "P2", "P3"):
+            raise Smale18Error(f"problem name={self.name!r} must be 'P1', 'P2' or 'P3'")
+        for field in ("lam", "eta"):
+            value = getattr(self, field)
+            if value is not None:
+                object.__setattr__(self, field, Fraction(value))
+        if self.weights is not None:
+            object.__setattr__(self, "weights", tuple(Fraction(w) for w in self.weights))
+
+    def to_json(self) -> dict:
+        return {"name": self.name, "lam": None if self.lam is None else str(self.lam),
+                "eta": None if self.eta is None else str(self.eta),
+                "weights": None if self.weights is None else [str(w) for w in self.weights]}
+
+    @classmethod
+    def from_json(cls, data: dict) -> "ProblemSpec":
+        return cls(data["name"], data.get("lam"), data.get("eta"), data.get("weights"))
 
 
 @dataclass(frozen=True)
@@ -80,6 +115,8 @@ class InexactInput:
     shape_A : (m, N); shape_y : (m,)
     precision_cap : int
         Largest ``n`` answered; a deeper query raises :class:`PrecisionCapExceeded` (and is logged as refused).
+    problem : ProblemSpec or None
+        The problem the candidate is asked to solve (``inp.problem``), when the game says so.
 
     Examples
     --------
@@ -101,8 +138,17 @@ class InexactInput:
         shape_A: tuple[int, int],
         shape_y: tuple[int],
         precision_cap: int = DEFAULT_PRECISION_CAP,
+        problem: ProblemSpec | dict | None = None,
     ):
         precision_cap = check_precision(precision_cap, "precision_cap")
+        if isinstance(problem, dict):
+            problem = ProblemSpec.from_json(problem)
+        if problem is not None and not isinstance(problem, ProblemSpec):
+            raise Smale18Error(f"problem={problem!r} must be a ProblemSpec")
+        #: the problem the candidate is asked to solve (None when the oracle does not say)
+        self.problem = problem
+        # True in a sealed candidate's process: the engine enforces the cap and logs refusals, so every query is sent
+        self._source_enforces_cap = False
         shape_A, shape_y = tuple(shape_A), tuple(shape_y)
         if len(shape_A) != 2 or len(shape_y) != 1 or shape_A[0] != shape_y[0]:
             raise Smale18Error(f"shapes do not match: A is {shape_A}, y is {shape_y}; need A (m, N) and y (m,)")
@@ -165,10 +211,13 @@ class InexactInput:
     # -- the candidate's view -----------------------------------------------------------------------------
     def _query(self, kind: str, n) -> DyadicArray:
         n = check_precision(n)
-        if n > self.precision_cap:
+        try:
+            if n > self.precision_cap and not self._source_enforces_cap:
+                raise PrecisionCapExceeded("n", n, self.precision_cap)
+            out = self._answer[kind](n)
+        except PrecisionCapExceeded:
             self._records.append(QueryRecord(kind, n, time.perf_counter() - self._t0, None))
-            raise PrecisionCapExceeded("n", n, self.precision_cap)
-        out = self._answer[kind](n)
+            raise
         self._records.append(QueryRecord(kind, n, time.perf_counter() - self._t0, out))
         return out
 

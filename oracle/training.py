@@ -92,6 +92,8 @@ class TrainingSetOracle:
         self._reads: list[tuple[int, int, float]] = []
         self._refused: list[tuple[int, int]] = []
         self._t0 = time.perf_counter()
+        # True in a sealed learner's process: the engine enforces the cap and logs refusals, so every read is sent
+        self._source_enforces_cap = False
 
     @classmethod
     def honest(cls, A, ys: Sequence, label: Callable, precision_cap: int = DEFAULT_PRECISION_CAP):
@@ -119,10 +121,13 @@ class TrainingSetOracle:
         if isinstance(k, bool) or not isinstance(k, int) or not 0 <= k < self.R:
             raise Smale18Error(f"k={k!r} must be an integer in [0, {self.R})")
         n = check_precision(n)
-        if n > self.precision_cap:
+        try:
+            if n > self.precision_cap and not self._source_enforces_cap:
+                raise PrecisionCapExceeded("n", n, self.precision_cap)
+            y_n, A_n, x_n = self._answer(k, n)
+        except PrecisionCapExceeded:
             self._refused.append((k, n))
-            raise PrecisionCapExceeded("n", n, self.precision_cap)
-        y_n, A_n, x_n = self._answer(k, n)
+            raise
         self._reads.append((k, n, time.perf_counter() - self._t0))
         return TrainingSample(k, n, y_n, A_n, x_n)
 

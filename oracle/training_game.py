@@ -1,7 +1,7 @@
 """The training-set side of part (ii): reaching ``10^-(K-1)`` needs unboundedly much data.
 
 :func:`play_training` gives a *learner* the training set ``iota_{A,S}`` of a member of Omega_K whose coarse row is
-perturbed by ``eps1 = 2^-(M+256)`` with ``j1`` uniform. Every element ``(y_{k,n}, A_n, x_{k,n})`` read at precision
+perturbed by ``eps1 = 2^-(M+l0+256)`` with ``j1`` uniform. Every element ``(y_{k,n}, A_n, x_{k,n})`` read at precision
 ``n <= M`` is then the same for every ``j1`` (measured: ``eta``), so on the event "reads at most M" the learner's
 output does not depend on ``j1``, while the ``10^-(K-1)``-balls around the ``N1`` coarse vertices are disjoint. Hence
 ``P(misses 10^-(K-1) or reads more than M) >= (N1 - 1)/N1 - eta`` (``proofs_notes/smale18_game.md``).
@@ -26,12 +26,12 @@ import flint
 import numpy as np
 
 from ._errors import Smale18Error
-from ._limits import call_with_limit
-from .adversary import Outcome, _clopper_pearson, is_randomised, judge_output
+from .adversary import (MAX_DIGITS, Outcome, _check_int, _clopper_pearson, adversary_seed_for, candidate_name,
+                        game_limits, judge_output)
+from .sealed import Run, open_host
 from .constructions.smale18 import Smale18Class, Smale18Member, row_targets
 from .dyadic import DyadicArray
 from .exact import BallArray
-from .training import TrainingSetOracle
 
 __all__ = ["TrainingGameResult", "play_training", "LEARNERS", "training_class"]
 
@@ -171,53 +171,63 @@ def play_training(
     time_limit: float = 60.0,
     precision_cap: int | None = None,
     name: str | None = None,
+    *,
+    adversary_seed: int | None = None,
+    workers: int | None = None,
+    limits=None,
+    sealed: bool = True,
 ) -> TrainingGameResult:
-    """Play the training-set game of part (ii) (see the module docstring).
+    """Play the training-set game of part (ii) (see the module docstring), sealed as :func:`oracle.adversary.play`
+    is: the learner runs in its own process and reads the training set over its socket; ``j1`` comes from the
+    adversary's secret seed.
 
     >>> omega = training_class("P3", 2)
     >>> r = play_training(LEARNERS["bounded"](omega, 30), omega, M=30, trials=20)
     >>> r.outcome, r.bound
     (<Outcome.DEFEATED: 'defeated'>, Fraction(1, 2))
     """
-    if not callable(learner):
-        raise Smale18Error(f"learner={learner!r} must be callable as learner(train)")
+    if not (callable(learner) or isinstance(learner, str)):
+        raise Smale18Error(f"learner={learner!r} must be callable as learner(train), or a spec string")
     if omega.rotation != "hadamard":
         raise Smale18Error("the training game needs exact labels: build the class with training_class(...)")
     _mu2(omega)
     for label, v, lo in (("M", M, 0), ("samples", samples, 1), ("trials", trials, 1)):
         if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < lo:
             raise Smale18Error(f"{label}={v!r} must be an integer >= {lo}")
-    digits = omega.K - 1 if digits is None else int(digits)
+    digits = omega.K - 1 if digits is None else _check_int("digits", digits, 1, MAX_DIGITS)
+    seed = _check_int("seed", seed, 0, (1 << 128) - 1)
+    limits = game_limits(time_limit, limits, workers)
+    adv_seed, _ = adversary_seed_for(adversary_seed)
     accuracy = omega.digits_bound(digits)
     cap = precision_cap if precision_cap is not None else max(4 * M + 1024, 8192)
     t0 = time.perf_counter()
-    e1 = M + 256
+    e1 = M + omega.l0 + 256  # the coarse padding moves by about c eps1 <= 2^(l0 - e1)
     e2 = omega.l0
     fine_j2 = 0
     members = [omega.member(j1, e1, fine_j2, e2) for j1 in range(omega.N1)]
     sets = [_ExactTrainingSet(m, samples) for m in members]
-    adversary = np.random.default_rng([seed, 4])
+    j1s = np.random.default_rng([adv_seed, 4]).integers(omega.N1, size=trials)
     streams = np.random.SeedSequence([seed, 5]).spawn(trials)
-    randomised = is_randomised(learner)
+    runs = [Run.training(lambda kind, k, n, s=sets[int(j1s[t])]: s.answer(k, n), (omega.m, omega.N), samples, cap,
+                         (streams[t].entropy, streams[t].spawn_key)) for t in range(trials)]
+    with open_host(learner, limits, sealed) as host:
+        outs = host.run(runs)
     wins = misses = read_more = differed = 0
-    for t in range(trials):
-        j1 = int(adversary.integers(omega.N1))
-        train = TrainingSetOracle(sets[j1].answer, samples, (omega.m, omega.N), precision_cap=cap)
-        rng = np.random.default_rng(streams[t])
-        call = call_with_limit((lambda: learner(train, rng=rng)) if randomised else (lambda: learner(train)), time_limit)
-        log = train.log
-        more = log.deepest > M or len(log.reads) > M or bool(log.refused)
-        shallow = {(k, n) for k, n, _ in log.reads if n <= M}
+    for t, out in enumerate(outs):
+        j1 = int(j1s[t])
+        reads = [(args[0], args[1]) for _, args, _, ans in out.queries if ans is not None]
+        refused = any(ans is None for _, _, _, ans in out.queries)
+        more = max((n for _, n in reads), default=-1) > M or len(reads) > M or refused
+        shallow = {(k, n) for k, n in reads if n <= M}
         if any(any(s.answer(k, n)[1:] != sets[j1].answer(k, n)[1:] for s in sets) for k, n in shallow):
             differed += 1
         miss = True
-        if call.error is None:
-            raw = call.value
-            k, z = raw if isinstance(raw, tuple) and len(raw) == 2 else (0, raw)
-            if isinstance(k, (int, np.integer)) and 0 <= k < samples:
-                out, reason = judge_output(z, omega.N)
+        if out.error is None:
+            k = 0 if out.index is None else out.index
+            if 0 <= k < samples:
+                z, reason = judge_output(out.value, omega.N)
                 if reason is None:
-                    miss = not members[j1].distance(out, scale=_scale(int(k))).upper <= accuracy
+                    miss = not members[j1].distance(z, scale=_scale(int(k))).upper <= accuracy
         misses += miss
         read_more += more
         wins += miss or more
@@ -225,7 +235,7 @@ def play_training(
     eta_hat, eta_upper = differed / trials, _clopper_pearson(differed, trials)[1]
     bound = Fraction(omega.N1 - 1, omega.N1)
     outcome = Outcome.DEFEATED if cp_upper >= float(bound) - eta_upper else Outcome.NOT_DEFEATED
-    return TrainingGameResult(omega.name, omega.K, digits, M, name or getattr(learner, "__name__", "learner"), trials,
+    return TrainingGameResult(omega.name, omega.K, digits, M, name or candidate_name(learner), trials,
                               wins, misses, read_more, cp_lower, cp_upper, bound, eta_hat, eta_upper, outcome,
                               time.perf_counter() - t0)
 

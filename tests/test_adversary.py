@@ -54,7 +54,7 @@ def test_adaptive_and_insatiable_candidates_are_defeated_with_their_reasons():
 @pytest.mark.parametrize("problem", PROBLEMS)
 def test_randomised_candidate_over_200_trials(problem):
     omega = Smale18Class(problem, 3)
-    result = play(builtin("random", omega), omega, trials=200, seed=7)
+    result = play(builtin("random", omega), omega, trials=200, seed=7, adversary_seed=7)
     assert isinstance(result, RandomisedGameResult) and result.trials == 200
     assert result.outcome is Outcome.DEFEATED
     assert result.cp_lower <= float(result.bound) + result.eta_upper  # consistent with p <= 1/2 + eta
@@ -69,6 +69,10 @@ def test_randomised_candidate_over_200_trials(problem):
 def test_class_algorithms_are_not_defeated_at_K_minus_1_and_K_minus_2(problem, K):
     omega = Smale18Class(problem, K)
     for name, digits in (("k-minus-1", K - 1), ("k-minus-2", K - 2)):
+        if digits < 1:  # 10^0 or coarser is no accuracy at all: such a game is refused as bad input
+            with pytest.raises(Smale18Error, match=f"digits={digits} must be an integer in"):
+                play(builtin(name, omega), omega, digits=digits)
+            continue
         result = play(builtin(name, omega), omega, digits=digits)
         assert result.outcome is Outcome.NOT_DEFEATED, (name, result.reason)
         assert result.distance.upper <= class_error_bound(omega, name)
@@ -76,9 +80,10 @@ def test_class_algorithms_are_not_defeated_at_K_minus_1_and_K_minus_2(problem, K
 
 def test_randomness_is_reproducible():
     omega = Smale18Class("P3", 2, N2=2)
-    a = play(builtin("random", omega), omega, trials=30, seed=3)
-    b = play(builtin("random", omega), omega, trials=30, seed=3)
+    a = play(builtin("random", omega), omega, trials=30, seed=3, adversary_seed=5)
+    b = play(builtin("random", omega), omega, trials=30, seed=3, adversary_seed=5, workers=1)
     assert (a.successes, a.cp_upper) == (b.successes, b.cp_upper)
+    assert a.predictable and a.adversary_seed == 5 and "PREDICTABLE" in a.summary()
 
 
 def _raises(inp):
@@ -158,7 +163,7 @@ def test_bad_arguments():
     omega = Smale18Class("P3", 2)
     with pytest.raises(Smale18Error, match="must be callable"):
         play(3, omega)
-    with pytest.raises(Smale18Error, match="trials=0 must be a positive integer"):
+    with pytest.raises(Smale18Error, match=r"trials=0 must be an integer in \[1, 100000\]"):
         play(_nan, omega, trials=0)
     with pytest.raises(Smale18Error, match="time_limit=-1"):
         play(_nan, omega, time_limit=-1)

@@ -79,7 +79,7 @@ def test_game_and_replay(tmp_path):
     "args, match",
     [
         (["game", "smale18-p7", "--K", "3", "--candidate", "builtin:cvxpy"], "must be one of smale18-p1"),
-        (["game", "smale18-p3", "--K", "0", "--candidate", "builtin:cvxpy"], "K=0 must be an integer >= 1"),
+        (["game", "smale18-p3", "--K", "0", "--candidate", "builtin:cvxpy"], "K=0 must be an integer in [1, 1000]"),
         (["game", "smale18-p3", "--K", "3", "--candidate", "nope"], "must be builtin:NAME"),
         (["game", "smale18-p3", "--K", "3", "--candidate", "builtin:cvxpy", "--trials", "0"], "trials=0"),
         (["replay", "/does/not/exist.json", "--candidate", "builtin:cvxpy"], "cannot read case file"),

@@ -27,7 +27,7 @@ def test_deterministic_candidates_always_lose():
 
 
 def test_randomised_candidate_over_200_trials():
-    r = play_coinflip(COINFLIP_BUILTINS["sign-guesser"], trials=200, seed=0)
+    r = play_coinflip(COINFLIP_BUILTINS["sign-guesser"], trials=200, seed=0, adversary_seed=0)
     assert r.trials == 200 and r.defeated
     assert r.cp_lower <= 0.5 + r.eta_upper  # consistent with success <= 1/2 + eta
     assert r.eta_hat == 0 and 0.35 < r.successes / 200 < 0.65  # observed: a fair coin

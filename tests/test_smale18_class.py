@@ -85,8 +85,8 @@ def test_json_round_trip_is_exact():
     "call, match",
     [
         (lambda: Smale18Class("P4", 3), "problem='P4' must be one of"),
-        (lambda: Smale18Class("P3", 0), "K=0 must be an integer >= 1"),
-        (lambda: Smale18Class("P3", 3, N1=1), "N1=1 must be an integer >= 2"),
+        (lambda: Smale18Class("P3", 0), r"K=0 must be an integer in \[1, 1000\]"),
+        (lambda: Smale18Class("P3", 3, N1=1), r"N1=1 must be an integer in \[2, 1024\]"),
         (lambda: Smale18Class("P3", 3, lam=2), "lam=2 must lie in"),
         (lambda: Smale18Class("P1", 3, eta=1), "eta=1 must lie in"),
         (lambda: Smale18Class("P3", 3).member(5, 20, 0, 20), "j1=5 must be an integer in"),

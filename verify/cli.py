@@ -44,11 +44,14 @@ def _build_parser() -> argparse.ArgumentParser:
     game.add_argument("construction", help="smale18-p1, smale18-p2, smale18-p3 or coinflip")
     game.add_argument("--K", type=int, help="the class Omega_K (K >= 1; not used by coinflip)")
     game.add_argument("--candidate", required=True, help="builtin:NAME, package.module:callable or path/file.py:callable")
-    game.add_argument("--digits", type=int, default=None, help="judge at accuracy 10^-D (default K)")
+    game.add_argument("--digits", type=int, default=None, help="judge at accuracy 10^-D (default K; D >= 1)")
     game.add_argument("--trials", type=int, default=200, help="trials for a randomised candidate (default 200)")
-    game.add_argument("--seed", type=int, default=0, help="seed of the adversary and of the candidate's rng")
+    game.add_argument("--seed", type=int, default=0, help="seed of the candidate's own rng (default 0)")
+    game.add_argument("--adversary-seed", type=int, default=None,
+                      help="fix the adversary's coins (default: a fresh secret seed, revealed after the game); "
+                      "a game with a given seed is predictable and says so")
     game.add_argument("--N2", type=int, default=20, help="size of the identity block (default 20: A is 22 x 26)")
-    game.add_argument("--time-limit", type=float, default=60.0, help="wall-clock seconds per candidate run")
+    _add_limit_options(game)
     game.add_argument("--json", action="store_true", help="print the result as JSON (exact instance included)")
     game.add_argument("--out", help="write the result (the counterexample case) to this JSON file")
     t1 = sub.add_parser("table1", help="the paper's Table 1 (LISTA vs FIRENET on the barrier class), observed")
@@ -81,9 +84,40 @@ def _build_parser() -> argparse.ArgumentParser:
     replay = sub.add_parser("replay", help="run a candidate on a stored counterexample through an honest oracle")
     replay.add_argument("case", help="a case file written by smale18 game --out")
     replay.add_argument("--candidate", required=True, help="builtin:NAME, package.module:callable or path/file.py:callable")
-    replay.add_argument("--time-limit", type=float, default=60.0)
+    _add_limit_options(replay)
     replay.add_argument("--json", action="store_true")
     return parser
+
+
+def _add_limit_options(p) -> None:
+    p.add_argument("--time-limit", type=float, default=60.0, help="wall-clock seconds per candidate run (default 60; "
+                   "the candidate's process is killed at the limit)")
+    p.add_argument("--memory-limit", type=float, default=4.0,
+                   help="address-space limit of the candidate's process, GiB (default 4)")
+    p.add_argument("--workers", type=int, default=None, help="randomised trials run at once (default: all cores)")
+
+
+def _limits(args):
+    from oracle.sealed import Limits
+
+    memory = args.memory_limit
+    if not (0 < memory <= 1 << 20):
+        raise Smale18Error(f"--memory-limit={memory!r} must be a number of GiB in (0, 1048576]")
+    return Limits(wall_seconds=args.time_limit, memory_bytes=int(memory * (1 << 30)),
+                  workers=getattr(args, "workers", None))
+
+
+def _candidate(spec: str, omega=None):
+    """A built-in (our own code, made here) or the spec string itself: a user's module is imported only in the
+    candidate's own process."""
+    from oracle.candidates import builtin, check_spec
+
+    if spec.startswith("builtin:"):
+        if omega is None:
+            raise Smale18Error("built-in candidates need a construction")
+        return builtin(spec.split(":", 1)[1], omega)
+    check_spec(spec)
+    return spec
 
 
 def _class(construction: str, K: int, N2: int):
@@ -111,7 +145,6 @@ def _emit(result, as_json: bool, out: str | None) -> None:
 def _cmd_coinflip(args) -> int:
     import json
 
-    from oracle.candidates import load_candidate
     from oracle.constructions.coinflip import COINFLIP_BUILTINS, play_coinflip
 
     if args.candidate.startswith("builtin:"):
@@ -120,46 +153,45 @@ def _cmd_coinflip(args) -> int:
             raise Smale18Error(f"unknown coinflip candidate {name!r}; known: {', '.join(COINFLIP_BUILTINS)}")
         candidate = COINFLIP_BUILTINS[name]
     else:
-        candidate = load_candidate(args.candidate)
-    result = play_coinflip(candidate, trials=args.trials, seed=args.seed, time_limit=args.time_limit,
-                           name=args.candidate)
+        candidate = _candidate(args.candidate)
+    result = play_coinflip(candidate, trials=args.trials, seed=args.seed, limits=_limits(args),
+                           adversary_seed=args.adversary_seed, name=args.candidate)
     print(json.dumps(result.to_json()) if args.json else result.summary())
     return 0 if result.defeated else 1
 
 
 def _cmd_game(args) -> int:
     from oracle.adversary import Outcome, play
-    from oracle.candidates import load_candidate
 
     if args.construction == "coinflip":
         return _cmd_coinflip(args)
     if args.K is None:
         raise Smale18Error(f"--K is required for {args.construction}")
     omega = _class(args.construction, args.K, args.N2)
-    candidate = load_candidate(args.candidate, omega)
-    result = play(candidate, omega, digits=args.digits, trials=args.trials, seed=args.seed,
-                  time_limit=args.time_limit, name=args.candidate)
+    result = play(_candidate(args.candidate, omega), omega, digits=args.digits, trials=args.trials, seed=args.seed,
+                  adversary_seed=args.adversary_seed, limits=_limits(args), name=args.candidate,
+                  progress=_progress("trials") if not args.json else None)
     _emit(result, args.json, args.out)
     return 0 if result.outcome is Outcome.DEFEATED else 1
 
 
-def _cmd_replay(args) -> int:
-    from oracle.adversary import Outcome, replay
-    from oracle.candidates import load_candidate
-    from oracle.constructions import Smale18Member
+def _progress(what: str):
+    """A one-line progress counter on stderr (only when stderr is a terminal)."""
+    if not sys.stderr.isatty():
+        return None
 
-    import json
+    def show(done, total):
+        print(f"\r{what}: {done}/{total}", end="" if done < total else "\n", file=sys.stderr, flush=True)
+
+    return show
+
+
+def _cmd_replay(args) -> int:
+    from oracle.adversary import Outcome, case_member, replay
 
     text = _read_text(args.case, "case file")
-    try:
-        case = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise Smale18Error(f"case file {args.case!r} is not JSON: {exc.msg}") from None
-    if not isinstance(case, dict) or "instance" not in case:
-        raise Smale18Error(f"case file {args.case!r} has no 'instance' (write one with smale18 game --out)")
-    omega = Smale18Member.from_json(case["instance"]).omega
-    candidate = load_candidate(args.candidate, omega)
-    result = replay(case, candidate, time_limit=args.time_limit, name=args.candidate)
+    member, _ = case_member(text)
+    result = replay(text, _candidate(args.candidate, member.omega), limits=_limits(args), name=args.candidate)
     _emit(result, args.json, None)
     return 0 if result.outcome is Outcome.DEFEATED else 1
 
@@ -182,10 +214,27 @@ def _cmd_table1(args) -> int:
     return 0
 
 
+#: the largest file the CLI reads (certificates, cases)
+MAX_FILE_BYTES = 64 << 20
+
+
 def _read_text(path: str, what: str) -> str:
+    """A regular file's text, at most MAX_FILE_BYTES (a FIFO, a device or a larger file is refused)."""
+    import os
+    import stat
+
     try:
-        with open(path, encoding="utf-8") as fh:
-            return fh.read()
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+        try:
+            st = os.fstat(fd)
+            if not stat.S_ISREG(st.st_mode):
+                raise Smale18Error(f"{what} {path!r} is not a regular file")
+            if st.st_size > MAX_FILE_BYTES:
+                raise Smale18Error(f"{what} {path!r} has {st.st_size} bytes, more than the limit of {MAX_FILE_BYTES}")
+            data = os.read(fd, MAX_FILE_BYTES + 1)
+        finally:
+            os.close(fd)
+        return data.decode("utf-8")
     except OSError as exc:
         raise Smale18Error(f"cannot read {what} {path!r}: {exc.strerror}") from None
     except UnicodeDecodeError:

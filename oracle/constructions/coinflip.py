@@ -17,9 +17,7 @@ from fractions import Fraction
 import numpy as np
 
 from .._errors import Smale18Error
-from .._limits import call_with_limit
 from ..exact import RationalArray, is_within
-from ..inexact import InexactInput
 
 __all__ = ["coinflip_loss", "CoinflipResult", "play_coinflip", "COINFLIP_BUILTINS"]
 
@@ -80,67 +78,80 @@ def _judge(raw):
 
 
 def play_coinflip(candidate, trials: int = 200, seed: int = 0, tau=Fraction(1, 8), time_limit: float = 60.0,
-                  precision_cap: int = 64, name: str | None = None) -> CoinflipResult:
-    """Play the coin-flip game. Deterministic candidates: one round, the sign chosen against the output. Randomised
-    candidates (accepting ``rng``): ``trials`` rounds with ``delta = +-2^-(cap+4)`` fixed in advance and the sign
-    uniform. The default cap is 64 bits so that a candidate can still *write* ``w ~ 1/delta`` in float64 (a guesser
-    that does so wins exactly half the time, showing that 1/2 is attained).
+                  precision_cap: int = 64, name: str | None = None, *, adversary_seed: int | None = None,
+                  workers: int | None = None, limits=None, sealed: bool = True) -> CoinflipResult:
+    """Play the coin-flip game, sealed as :func:`oracle.adversary.play` is (the candidate runs in its own process;
+    the sign is drawn from the adversary's secret seed). Deterministic candidates: one round, the sign chosen against
+    the output. Randomised candidates (an explicit ``rng`` parameter): ``trials`` rounds with ``delta = +-2^-(cap+4)``
+    fixed in advance and the sign uniform. The default cap is 64 bits so that a candidate can still *write*
+    ``w ~ 1/delta`` in float64 (a guesser that does so wins exactly half the time, showing that 1/2 is attained).
 
-    >>> play_coinflip(lambda inp: [1.0, 0.0]).defeated
+    >>> play_coinflip(_gradient_descent).defeated
     True
     """
-    from ..adversary import _clopper_pearson, is_randomised
+    from .._errors import EngineError
+    from ..adversary import _check_int, _clopper_pearson, adversary_seed_for, candidate_name, game_limits
+    from ..sealed import Run, open_host
 
     tau = Fraction(tau)
     if not 0 < tau < Fraction(1, 4):
         raise Smale18Error(f"tau={tau} must lie in (0, 1/4)")
-    if not callable(candidate):
-        raise Smale18Error(f"candidate={candidate!r} must be callable")
-    name = name or getattr(candidate, "__name__", "candidate")
+    if not (callable(candidate) or isinstance(candidate, str)):
+        raise Smale18Error(f"candidate={candidate!r} must be callable, or a spec string")
+    trials = _check_int("trials", trials, 1, 100_000)
+    seed = _check_int("seed", seed, 0, (1 << 128) - 1)
+    cap = _check_int("precision_cap", precision_cap, 0, 1 << 16)
+    limits = game_limits(time_limit, limits, workers)
+    adv_seed, _ = adversary_seed_for(adversary_seed)
+    name = name or candidate_name(candidate)
     t0 = time.perf_counter()
-    if not is_randomised(candidate):
-        inp = InexactInput.honest(RationalArray([[0]]), RationalArray([1]), precision_cap=precision_cap)
-        call = call_with_limit(lambda: candidate(inp), time_limit)
-        if inp.log.cap_hit or call.error is not None:
-            reason = f"judged loss: {call.error or 'asked for precision beyond the cap'}"
-            return CoinflipResult(name, 1, 0, 1, 0.0, 1.0, 0.0, 1.0, tau, 0, True, reason, time.perf_counter() - t0)
-        out, why = _judge(call.value)
-        if out is None:
-            return CoinflipResult(name, 1, 0, 1, 0.0, 1.0, 0.0, 1.0, tau, 0, True, f"judged loss: {why}",
+
+    def run_for(A, y, rng=None):
+        return Run.inexact(lambda kind, n: (A if kind == "A" else y).approx(n), (1, 1), cap, None, rng)
+
+    with open_host(candidate, limits, sealed) as host:
+        if not host.randomised:
+            [out] = host.run([run_for(RationalArray([[0]]), RationalArray([1]))])  # delta = 0 until it commits
+            refused = any(ans is None for _, _, _, ans in out.queries)
+            if refused or out.error is not None:
+                reason = f"judged loss: {out.error or 'asked for precision beyond the cap'}"
+                return CoinflipResult(name, 1, 0, 1, 0.0, 1.0, 0.0, 1.0, tau, 0, True, reason,
+                                      time.perf_counter() - t0)
+            judged, why = _judge(out.value)
+            if judged is None:
+                return CoinflipResult(name, 1, 0, 1, 0.0, 1.0, 0.0, 1.0, tau, 0, True, f"judged loss: {why}",
+                                      time.perf_counter() - t0)
+            w, b = judged
+            e = max([args[0] for kind, args, _, ans in out.queries if ans is not None] + [0]) + 2
+            sign = -1 if w > 0 else 1
+            A, _ = _instance(sign, e)
+            if not all(is_within(ans, A, args[0]) for kind, args, _, ans in out.queries if kind == "A"):
+                raise EngineError("the committed delta is not consistent with the answers given; no verdict")
+            loss = coinflip_loss(w, b, Fraction(sign, 1 << e))
+            ok = loss <= tau
+            reason = (f"committed to delta = {'+' if sign > 0 else '-'}2^-{e}, opposite to sign(w): loss = "
+                      f"{float(loss):.4g} {'<=' if ok else '>'} tau")
+            return CoinflipResult(name, 1, int(ok), 0, 0.0, 1.0, 0.0, 1.0, tau, e, not ok, reason,
                                   time.perf_counter() - t0)
-        w, b = out
-        e = max(inp.log.deepest, 0) + 2
-        sign = -1 if w > 0 else 1
-        A, _ = _instance(sign, e)
-        assert all(is_within(r.answer, A, r.n) for r in inp.log.records if r.kind == "A" and not r.refused)
-        loss = coinflip_loss(w, b, Fraction(sign, 1 << e))
-        ok = loss <= tau
-        reason = (f"committed to delta = {'+' if sign > 0 else '-'}2^-{e}, opposite to sign(w): loss = "
-                  f"{float(loss):.4g} {'<=' if ok else '>'} tau")
-        return CoinflipResult(name, 1, int(ok), 0, 0.0, 1.0, 0.0, 1.0, tau, e, not ok, reason,
-                              time.perf_counter() - t0)
-    e = precision_cap + 4  # the rounding grid of A(n), n <= cap, is 2^-(n+1): +-2^-(cap+4) both round to 0
-    insts = {s: _instance(s, e) for s in (-1, 1)}
-    adversary = np.random.default_rng([seed, 11])
-    streams = np.random.SeedSequence([seed, 12]).spawn(trials)
+        e = cap + 4  # the rounding grid of A(n), n <= cap, is 2^-(n+1): +-2^-(cap+4) both round to 0
+        insts = {s: _instance(s, e) for s in (-1, 1)}
+        signs = np.where(np.random.default_rng([adv_seed, 11]).random(trials) < 0.5, 1, -1)
+        streams = np.random.SeedSequence([seed, 12]).spawn(trials)
+        outs = host.run([run_for(*insts[int(signs[t])], (streams[t].entropy, streams[t].spawn_key))
+                         for t in range(trials)])
     successes = losses = differed = 0
-    for t in range(trials):
-        sign = 1 if adversary.random() < 0.5 else -1
-        A, y = insts[sign]
-        inp = InexactInput.honest(A, y, precision_cap=precision_cap)
-        rng = np.random.default_rng(streams[t])
-        call = call_with_limit(lambda: candidate(inp, rng=rng), time_limit)
-        if any(r.kind == "A" and not r.refused and insts[1][0].approx(r.n) != insts[-1][0].approx(r.n)
-               for r in inp.log.records):
+    for t, out in enumerate(outs):
+        if any(kind == "A" and ans is not None and insts[1][0].approx(args[0]) != insts[-1][0].approx(args[0])
+               for kind, args, _, ans in out.queries):
             differed += 1
-        if inp.log.cap_hit or call.error is not None:
+        if any(ans is None for _, _, _, ans in out.queries) or out.error is not None:
             losses += 1
             continue
-        out, why = _judge(call.value)
-        if out is None:
+        judged, _ = _judge(out.value)
+        if judged is None:
             losses += 1
             continue
-        successes += coinflip_loss(out[0], out[1], Fraction(sign, 1 << e)) <= tau
+        successes += coinflip_loss(judged[0], judged[1], Fraction(int(signs[t]), 1 << e)) <= tau
     cp_lower, cp_upper = _clopper_pearson(successes, trials)
     eta_hat, eta_upper = differed / trials, _clopper_pearson(differed, trials)[1]
     defeated = cp_lower <= 0.5 + eta_upper

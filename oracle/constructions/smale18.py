@@ -44,6 +44,10 @@ def _pow2(e: int | None) -> flint.arb:
     return flint.arb(0) if e is None else flint.arb(flint.fmpq(1, 1 << e))
 
 
+#: the largest K a class is built for (its members' entries have ~3.3 K bits; a game must not hang the engine)
+MAX_K = 1000
+
+
 @dataclass(frozen=True)
 class Smale18Class:
     """The class Omega_K for one problem.
@@ -73,10 +77,10 @@ class Smale18Class:
     def __post_init__(self):
         if self.problem not in _PROBLEMS:
             raise Smale18Error(f"problem={self.problem!r} must be one of {', '.join(_PROBLEMS)}")
-        for name, lo in (("K", 1), ("N1", 2), ("N2", 0)):
+        for name, lo, hi in (("K", 1, MAX_K), ("N1", 2, 1024), ("N2", 0, 1024)):
             v = getattr(self, name)
-            if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < lo:
-                raise Smale18Error(f"{name}={v!r} must be an integer >= {lo}")
+            if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or not lo <= v <= hi:
+                raise Smale18Error(f"{name}={v!r} must be an integer in [{lo}, {hi}]")
         object.__setattr__(self, "lam", Fraction(self.lam))
         object.__setattr__(self, "eta", Fraction(self.eta))
         if not 0 < self.lam <= 1:
@@ -166,6 +170,10 @@ class Smale18Class:
     def tied(self, j1: int, e1: int) -> "Smale18Member":
         """The member whose fine row is tied (``eps2 = 0``)."""
         return self.member(j1, e1, 0, None)
+
+    def __reduce__(self):
+        # pickled as its record (a candidate's process rebuilds the class; caches stay behind)
+        return (Smale18Class.from_json, (self.to_json(),))
 
     def to_json(self) -> dict:
         return {

@@ -1,0 +1,700 @@
+"""The sealed judge's engine side: run an untrusted candidate in processes of its own and collect only plain numbers.
+
+:class:`CandidateHost` starts a fresh interpreter (never a fork of the engine, so it holds none of the engine's
+state), loads the candidate there — from a spec (``path/file.py:fn``, ``package.module:fn``) that is imported only in
+that process, or from a pickle made before any secret of the game exists — and then runs it any number of times,
+each run in a freshly forked child with its own socket. The engine
+
+- answers the child's ``A(n)``, ``y(n)`` (or training-sample) queries from an answer function it keeps, enforcing the
+  precision cap and a query budget, and logs every query on its own side;
+- reads the output as plain numbers (:func:`oracle._protocol.decode_output`: JSON, size-limited, decoded by the
+  engine's own code), so nothing the candidate returns is ever called;
+- enforces a wall-clock limit by killing the child (``SIGKILL``: C code cannot ignore it), and lets the kernel
+  enforce memory (``RLIMIT_AS``), CPU time (``RLIMIT_CPU``) and file size (``RLIMIT_FSIZE``);
+- turns every way a run can end — exception, ``sys.exit``, ``os._exit``, a signal, a crash, out of memory, a limit,
+  a closed socket, a broken protocol — into a one-line reason plus the tail of the candidate's traceback.
+
+Runs may proceed in parallel (``workers``); each run's answers depend only on its own request, so results do not
+depend on the number of workers. The trust model, and what it does not cover, is in ``proofs_notes/smale18_game.md``.
+
+>>> import numpy as np
+>>> from oracle.sealed import CandidateHost, Limits, Run
+>>> def zero(inp):
+...     return np.zeros(inp.N)
+>>> with CandidateHost(zero, Limits(wall_seconds=10)) as host:
+...     [out] = host.run([Run.inexact(lambda kind, n: None, (2, 3))])
+>>> out.error, out.value
+(None, array([0., 0., 0.]))
+"""
+
+from __future__ import annotations
+
+import atexit
+import json
+import math
+import os
+import pathlib
+import selectors
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+
+from ._errors import Smale18Error
+from ._protocol import Channel, ProtocolError, decode_output, dyadic_to_wire, send_frame
+from .dyadic import DyadicArray
+
+__all__ = ["Limits", "Run", "RunOutcome", "CandidateHost", "InProcessHost", "open_host", "candidate_payload"]
+
+_PACKAGE_ROOT = str(pathlib.Path(__file__).resolve().parent.parent)
+_MAX_REASON = 300
+_MAX_TAIL = 2000
+
+
+def _positive(name, value, upper):
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) \
+            or not 0 < value <= upper:
+        raise Smale18Error(f"{name}={value!r} must be a number in (0, {upper:g}]")
+    return value
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Limits of a candidate's run, enforced by the engine (wall clock) and the kernel (the rest).
+
+    ``wall_seconds`` per run (the child is killed at the limit); ``memory_bytes`` of address space (``RLIMIT_AS``);
+    ``cpu_seconds`` of CPU time per run (``RLIMIT_CPU``; default: twice the wall clock, rounded up);
+    ``load_seconds`` to import or unpickle the candidate; ``max_queries`` per run; ``file_bytes`` that a run may
+    write (its log included); ``workers`` runs at once (default: the number of cores).
+    """
+
+    wall_seconds: float = 60.0
+    memory_bytes: int = 4 << 30
+    cpu_seconds: float | None = None
+    load_seconds: float = 60.0
+    max_queries: int = 100_000
+    file_bytes: int = 64 << 20
+    workers: int | None = None
+
+    def __post_init__(self):
+        _positive("time_limit", self.wall_seconds, 86400)
+        _positive("memory_bytes", self.memory_bytes, 1 << 50)
+        if self.cpu_seconds is not None:
+            _positive("cpu_seconds", self.cpu_seconds, 86400)
+        _positive("load_seconds", self.load_seconds, 86400)
+        for name in ("max_queries", "file_bytes"):
+            v = getattr(self, name)
+            if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
+                raise Smale18Error(f"{name}={v!r} must be a positive integer")
+        if self.workers is not None and (isinstance(self.workers, bool) or not isinstance(self.workers, int)
+                                         or not 1 <= self.workers <= 256):
+            raise Smale18Error(f"workers={self.workers!r} must be an integer in [1, 256]")
+
+    @property
+    def cpu(self) -> int:
+        return int(math.ceil(self.cpu_seconds if self.cpu_seconds is not None else 2 * self.wall_seconds + 1))
+
+    @property
+    def parallel(self) -> int:
+        return self.workers or os.cpu_count() or 1
+
+    def for_child(self) -> dict:
+        return {"memory_bytes": int(self.memory_bytes), "cpu_seconds": self.cpu, "file_bytes": int(self.file_bytes)}
+
+
+@dataclass(frozen=True)
+class Run:
+    """One run of the candidate. ``answer(kind, *args)`` is the engine's answer function (it never leaves the
+    engine): ``answer("A", n)``/``answer("y", n)`` return :class:`DyadicArray` for an inexact input, and
+    ``answer("sample", k, n)`` a triple ``(y, A, x)`` for a training set. ``rng`` is ``(entropy, spawn_key)`` of the
+    candidate's own :class:`numpy.random.SeedSequence` (used when the candidate takes ``rng``)."""
+
+    input: str
+    answer: Callable
+    shape_A: tuple[int, int]
+    cap: int = 8192
+    problem: dict | None = None
+    samples: int = 0
+    rng: tuple | None = None
+    output: str = "vector"
+
+    @classmethod
+    def inexact(cls, answer, shape_A, cap=8192, problem=None, rng=None) -> "Run":
+        return cls("inexact", answer, tuple(shape_A), cap, problem, 0, rng, "vector")
+
+    @classmethod
+    def training(cls, answer, shape_A, samples, cap, rng=None) -> "Run":
+        return cls("training", answer, tuple(shape_A), cap, None, samples, rng, "indexed")
+
+
+@dataclass(frozen=True)
+class RunOutcome:
+    """What a run produced, decoded by the engine: ``value`` (a fresh float64 array or :class:`DyadicArray`) and
+    ``index`` (for indexed outputs), or ``error``, a one-line reason, with ``tail``, the last lines the candidate's
+    process printed or its traceback. ``queries`` lists ``(kind, args, seconds, answer or None if refused)`` as
+    the engine logged them."""
+
+    value: np.ndarray | DyadicArray | None
+    index: int | None
+    error: str | None
+    tail: str
+    queries: tuple
+    seconds: float
+    timed_out: bool = False
+    sealed: bool = True
+
+
+def candidate_payload(candidate) -> dict:
+    """What the host process needs to load ``candidate``: a spec string (imported there only) or a pickle.
+
+    A callable is serialised with cloudpickle here, in the engine, before any secret of a game exists; it runs only
+    in the candidate's processes."""
+    base = {"sys_path": [p for p in sys.path if isinstance(p, str)], "cwd": os.getcwd()}
+    if isinstance(candidate, str):
+        from .candidates import check_spec
+
+        check_spec(candidate)
+        return dict(base, kind="spec", spec=candidate)
+    if not callable(candidate):
+        raise Smale18Error(f"candidate={candidate!r} must be callable as candidate(inp), or a spec string")
+    import cloudpickle
+
+    try:
+        data = cloudpickle.dumps(candidate)
+    except Exception as exc:  # noqa: BLE001 - an unpicklable candidate is bad input
+        raise Smale18Error(f"cannot send the candidate to its own process: {type(exc).__name__}: {exc}; define it "
+                           "in a module and pass 'path/file.py:name'") from None
+    return dict(base, kind="pickle", pickle=data)
+
+
+def _one_line(text, limit=_MAX_REASON) -> str:
+    text = "".join(ch if ch.isprintable() else " " for ch in str(text).splitlines()[0] if text) if text else ""
+    return text[:limit]
+
+
+def _printable_tail(text) -> str:
+    if not isinstance(text, str):
+        return ""
+    return "".join(ch if ch.isprintable() or ch == "\n" else "?" for ch in text[-_MAX_TAIL:])
+
+
+def _read_tail(path: str) -> str:
+    """The last bytes of a run's log file (written by the candidate: opened without following links, regular files
+    only, bounded)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError:
+        return ""
+    try:
+        st = os.fstat(fd)
+        if not (st.st_mode & 0o170000 == 0o100000):
+            return ""
+        os.lseek(fd, max(0, st.st_size - _MAX_TAIL), os.SEEK_SET)
+        text = os.read(fd, _MAX_TAIL).decode("utf-8", "replace")
+        return _printable_tail("\n".join(line for line in text.split("\n")
+                                         if not line.startswith("Extension modules:")))
+    finally:
+        os.close(fd)
+
+
+def _status_reason(status: int | None, limits: Limits) -> str:
+    if status is None:
+        return "its process ended without an answer"
+    if os.WIFEXITED(status):
+        return f"its process exited with status {os.WEXITSTATUS(status)} without an answer"
+    if os.WIFSIGNALED(status):
+        sig = os.WTERMSIG(status)
+        name = signal.Signals(sig).name if sig in signal.Signals._value2member_map_ else str(sig)
+        if sig == signal.SIGXCPU:
+            return f"exceeded the CPU-time limit of {limits.cpu} s ({name})"
+        if sig == signal.SIGSEGV:
+            return f"its process crashed ({name}, a segmentation fault)"
+        if sig == signal.SIGXFSZ:
+            return f"wrote more than {limits.file_bytes} bytes ({name})"
+        return f"its process was killed by {name}"
+    return f"its process ended (status {status}) without an answer"
+
+
+class _Template:
+    """A blank interpreter that imports the common heavy modules once and forks a fresh host per candidate. It runs
+    only this package's code (never a candidate's), so the host pids it reports are trusted."""
+
+    def __init__(self, blas_threads: int | None):
+        engine_end, template_end = socket.socketpair()
+        env = dict(os.environ)
+        env["PYTHONPATH"] = _PACKAGE_ROOT + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+        if blas_threads is not None:
+            for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+                env[var] = str(blas_threads)
+        try:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-c", "import sys; from oracle._worker import template_main; "
+                 "template_main(int(sys.argv[1]))", str(template_end.fileno())],
+                pass_fds=[template_end.fileno()], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL, env=env, cwd=tempfile.gettempdir(), start_new_session=True)
+        except OSError as exc:
+            raise Smale18Error(f"cannot start the candidates' template process: {exc}") from None
+        finally:
+            template_end.close()
+        self.sock = engine_end
+
+    def alive(self) -> bool:
+        return self.proc.poll() is None
+
+    def spawn(self, log_path: str, timeout: float = 120.0) -> tuple[socket.socket, int]:
+        """A fresh host: its control socket and pid."""
+        self.sock.settimeout(timeout)
+        try:
+            send_frame(self.sock, ("spawn", log_path), b"P")
+            data, fds = b"", []
+            while len(data) < 5 or len(data) < 5 + int.from_bytes(data[:4], "big"):
+                chunk, more, _, _ = socket.recv_fds(self.sock, 1 << 12, 4)
+                if not chunk:
+                    raise OSError("the template process ended")
+                data, fds = data + chunk, fds + list(more)
+        except OSError as exc:
+            self.close()
+            raise Smale18Error(f"the candidates' template process failed: {exc}") from None
+        reply = json.loads(data[5:])
+        if len(fds) != 1 or reply.get("op") != "spawned":
+            for fd in fds:
+                os.close(fd)
+            self.close()
+            raise Smale18Error("the candidates' template process broke the protocol")
+        sock = socket.socket(fileno=fds[0])
+        sock.setblocking(True)
+        return sock, int(reply["pid"])
+
+    def close(self) -> None:
+        if self.proc.poll() is None:
+            try:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+            self.proc.wait()
+        self.sock.close()
+
+
+_TEMPLATES: dict = {}
+_TEMPLATE_LOCK = threading.Lock()
+
+
+def _template(blas_threads: int | None) -> _Template:
+    with _TEMPLATE_LOCK:
+        t = _TEMPLATES.get(blas_threads)
+        if t is None or not t.alive():
+            t = _TEMPLATES[blas_threads] = _Template(blas_threads)
+        return t
+
+
+@atexit.register
+def _close_templates() -> None:
+    for t in list(_TEMPLATES.values()):
+        t.close()
+    _TEMPLATES.clear()
+
+
+class _Active:
+    """The engine's record of one run in flight."""
+
+    def __init__(self, index: int, run: Run, started: float, log_path: str):
+        self.index, self.run, self.started, self.log_path = index, run, started, log_path
+        self.channel: Channel | None = None
+        self.pid: int | None = None
+        self.queries: list = []
+        self.cache: dict = {}
+        self.outcome: RunOutcome | None = None
+        self.eof_at: float | None = None
+        self.status: int | None = None
+
+
+class CandidateHost:
+    """A candidate loaded in a process of its own; :meth:`run` plays runs against it. Use as a context manager.
+
+    Raises :class:`Smale18Error` only for the engine's own failures (it cannot start a process); a candidate that
+    fails to load makes every run a judged loss with the reason (``load_error``)."""
+
+    def __init__(self, candidate, limits: Limits = Limits(), blas_threads: int | None = None):
+        self.limits = limits
+        self._payload = candidate_payload(candidate)
+        self._tmp = tempfile.TemporaryDirectory(prefix="smale18-judge-")
+        self._host_pid = None
+        self._ctl = None
+        self.randomised = False
+        self.name = None
+        self.load_error: str | None = None
+        self.load_tail = ""
+        self._start(blas_threads)
+
+    # -- the host process ---------------------------------------------------------------------------------------
+    def _start(self, blas_threads):
+        log_path = os.path.join(self._tmp.name, "host.log")
+        self._ctl, self._host_pid = _template(blas_threads).spawn(log_path)
+        payload = dict(self._payload, limits=self.limits.for_child())
+        send_frame(self._ctl, ("load", payload), b"P")
+        reply = self._wait_ctl(self.limits.load_seconds)
+        if reply is None:
+            self.load_error = f"did not load within {self.limits.load_seconds:g} s"
+        elif reply.get("op") == "loaded" and isinstance(reply.get("randomised"), bool):
+            self.randomised = reply["randomised"]
+            self.name = _one_line(reply.get("name", ""), 200) or None
+            return
+        elif reply.get("op") == "load-failed":
+            self.load_error = f"failed to load: {_one_line(reply.get('reason', ''))}"
+            self.load_tail = _printable_tail(reply.get("tail", ""))
+        else:
+            self.load_error = "failed to load (its process broke the protocol)"
+        if not self.load_tail:
+            self.load_tail = _read_tail(log_path)
+        self._kill_host()
+
+    def _wait_ctl(self, seconds) -> dict | None:
+        """One control frame from the host within ``seconds`` (None on timeout, EOF or a broken frame)."""
+        channel = Channel(self._ctl, max_frame=1 << 16)
+        deadline = time.monotonic() + seconds
+        self._ctl.setblocking(False)
+        sel = selectors.DefaultSelector()
+        sel.register(self._ctl, selectors.EVENT_READ)
+        try:
+            while True:
+                left = deadline - time.monotonic()
+                if left <= 0 or not sel.select(left):
+                    return None
+                try:
+                    frames = channel.feed()
+                except ProtocolError:
+                    return None
+                if frames:
+                    return frames[0] if isinstance(frames[0], dict) else {}
+                if channel.closed:
+                    return None
+        finally:
+            sel.close()
+
+    def _kill_host(self):
+        if self._host_pid is not None:
+            for kill in (os.killpg, os.kill):  # the host's group (it calls setsid first thing), then the host
+                try:
+                    kill(self._host_pid, signal.SIGKILL)
+                except (ProcessLookupError, PermissionError):
+                    pass
+            self._host_pid = None
+        if self._ctl is not None:
+            self._ctl.close()
+            self._ctl = None
+
+    def close(self):
+        """End the host and every process it started (its process group)."""
+        self._kill_host()
+        self._tmp.cleanup()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    # -- runs -----------------------------------------------------------------------------------------------------
+    def run(self, runs: list[Run], progress: Callable[[int], None] | None = None) -> list[RunOutcome]:
+        """Play ``runs``, ``limits.parallel`` at a time; return their outcomes in order."""
+        results: list[RunOutcome | None] = [None] * len(runs)
+        if self.load_error is not None or self._ctl is None:
+            reason = self.load_error or "its process is gone"
+            return [RunOutcome(None, None, reason, self.load_tail, (), 0.0) for _ in runs]
+        ctl = Channel(self._ctl, max_frame=1 << 16)
+        fd_queue: list[int] = []
+        sel = selectors.DefaultSelector()
+        sel.register(self._ctl, selectors.EVENT_READ, "ctl")
+        pending = list(range(len(runs)))[::-1]
+        active: dict[int, _Active] = {}
+        by_pid: dict[int, _Active] = {}
+        host_alive = True
+        done = 0
+        try:
+            while pending or active:
+                while pending and len(active) < self.limits.parallel and host_alive:
+                    i = pending.pop()
+                    a = _Active(i, runs[i], time.monotonic(), os.path.join(self._tmp.name, f"run-{i}.log"))
+                    active[i] = a
+                    send_frame(self._ctl, ("fork", i, self._config(a)), b"P")
+                if not host_alive:
+                    for i in pending:
+                        results[i] = RunOutcome(None, None, "its host process ended", "", (), 0.0)
+                    pending = []
+                now = time.monotonic()
+                timeout = min([a.started + self.limits.wall_seconds - now for a in active.values()], default=0.1)
+                events = sel.select(max(0.0, min(timeout, 0.5)))
+                for key, _ in events:
+                    if key.data == "ctl":
+                        host_alive = self._on_ctl(ctl, fd_queue, active, by_pid, sel) and host_alive
+                    else:
+                        self._on_child(key.data)
+                now = time.monotonic()
+                for i, a in list(active.items()):
+                    if a.outcome is None and now - a.started > self.limits.wall_seconds:
+                        self._kill(a)
+                        a.outcome = self._finish(a, f"exceeded the wall-clock limit of {self.limits.wall_seconds:g} s",
+                                                 timed_out=True)
+                    if a.outcome is None and a.eof_at is not None and (a.status is not None or now - a.eof_at > 1.0):
+                        a.outcome = self._finish(a, _status_reason(a.status, self.limits))
+                    if a.outcome is None and not host_alive and a.channel is None:
+                        a.outcome = self._finish(a, "its host process ended before the run started")
+                    if a.outcome is not None:
+                        if a.channel is not None:
+                            sel.unregister(a.channel.sock)
+                            a.channel.sock.close()
+                        results[i] = a.outcome
+                        del active[i]
+                        done += 1
+                        if progress is not None:
+                            progress(done)
+        finally:
+            sel.close()
+            for fd in fd_queue:
+                os.close(fd)
+            for a in active.values():
+                self._kill(a)
+                if a.channel is not None:
+                    a.channel.sock.close()
+        return results
+
+    def _config(self, a: _Active) -> dict:
+        r = a.run
+        return {"input": r.input, "shape_A": list(r.shape_A), "cap": r.cap, "problem": r.problem,
+                "samples": r.samples, "rng": r.rng, "output": r.output, "limits": self.limits.for_child(),
+                "log_path": a.log_path}
+
+    def _on_ctl(self, ctl: Channel, fd_queue, active, by_pid, sel) -> bool:
+        """Handle control frames; False once the host is gone or broke the protocol."""
+        try:
+            data, fds, _, _ = socket.recv_fds(self._ctl, 1 << 16, 16)
+        except (BlockingIOError, InterruptedError):
+            return True
+        except OSError:
+            data, fds = b"", []
+        fd_queue.extend(fds)
+        if not data:
+            return False
+        ctl._buf += data
+        try:
+            frames = ctl.feed_buffered()
+        except ProtocolError:
+            return False
+        for f in frames:
+            if not isinstance(f, dict):
+                return False
+            if f.get("op") == "forked":
+                a = active.get(f.get("run")) if type(f.get("run")) is int else None
+                if a is None or a.channel is not None or not fd_queue or type(f.get("pid")) is not int:
+                    return False
+                fd = fd_queue.pop(0)
+                try:
+                    sock = socket.socket(fileno=fd)
+                    sock.setblocking(False)
+                except OSError:
+                    os.close(fd)
+                    return False
+                a.channel, a.pid = Channel(sock), f["pid"]
+                by_pid[a.pid] = a
+                sel.register(sock, selectors.EVENT_READ, a)
+            elif f.get("op") == "exited" and type(f.get("pid")) is int and type(f.get("status")) is int:
+                a = by_pid.get(f["pid"])
+                if a is not None:
+                    a.status = f["status"]
+        return True
+
+    def _on_child(self, a: _Active) -> None:
+        if a.outcome is not None:
+            return
+        try:
+            frames = a.channel.feed()
+        except ProtocolError as exc:
+            self._kill(a)
+            a.outcome = self._finish(a, f"broke the protocol: {exc}")
+            return
+        for f in frames:
+            if a.outcome is not None:
+                break
+            self._on_frame(a, f)
+        if a.channel.closed and a.outcome is None and a.eof_at is None:
+            a.eof_at = time.monotonic()
+
+    def _on_frame(self, a: _Active, f) -> None:
+        op = f.get("op") if isinstance(f, dict) else None
+        if op in ("query", "sample"):
+            if len(a.queries) >= self.limits.max_queries:
+                self._kill(a)
+                a.outcome = self._finish(a, f"made more than {self.limits.max_queries} queries")
+                return
+            try:
+                reply = self._serve(a, f)
+            except ProtocolError as exc:
+                self._kill(a)
+                a.outcome = self._finish(a, f"broke the protocol: {exc}")
+                return
+            sock = a.channel.sock
+            sock.settimeout(max(0.01, a.started + self.limits.wall_seconds - time.monotonic()))
+            try:
+                send_frame(sock, reply, b"P")
+            except OSError:  # the child stopped reading (timeout) or closed its end
+                self._kill(a)
+                a.outcome = self._finish(a, "stopped reading the oracle's answers", timed_out=True)
+            finally:
+                sock.settimeout(0)
+        elif op == "result":
+            index = f.get("index")
+            if index is not None and type(index) is not int:
+                self._kill(a)
+                a.outcome = self._finish(a, "broke the protocol: index is not an integer")
+                return
+            try:
+                value = decode_output(f.get("value"))
+            except ProtocolError as exc:
+                self._kill(a)
+                a.outcome = self._finish(a, f"output could not be read: {exc}")
+                return
+            self._kill(a)
+            a.outcome = RunOutcome(value, index, None, "", tuple(a.queries), time.monotonic() - a.started)
+        elif op in ("raised", "bad-output"):
+            self._kill(a)
+            a.outcome = self._finish(a, _one_line(f.get("reason", "raised")), tail=_printable_tail(f.get("tail", "")))
+        else:
+            self._kill(a)
+            a.outcome = self._finish(a, "broke the protocol: unknown message")
+
+    def _serve(self, a: _Active, f: dict):
+        r = a.run
+        n = f.get("n")
+        if type(n) is not int or n < 0:
+            raise ProtocolError("n must be a non-negative integer")
+        elapsed = time.monotonic() - a.started
+        if f["op"] == "query":
+            kind = f.get("kind")
+            if r.input != "inexact" or kind not in ("A", "y"):
+                raise ProtocolError("query kind must be 'A' or 'y'")
+            key = (kind, n)
+        else:
+            k = f.get("k")
+            if r.input != "training" or type(k) is not int or not 0 <= k < r.samples:
+                raise ProtocolError(f"sample index must be an integer in [0, {r.samples})")
+            key = ("sample", k, n)
+        if n > r.cap:
+            a.queries.append((key[0], key[1:], elapsed, None))
+            return ("refused", n, r.cap)
+        if key not in a.cache:
+            answer = r.answer(*key)
+            wire = tuple(dyadic_to_wire(d) for d in answer) if key[0] == "sample" else dyadic_to_wire(answer)
+            a.cache[key] = (answer, wire)
+        answer, wire = a.cache[key]
+        a.queries.append((key[0], key[1:], elapsed, answer))
+        return ("answer", wire)
+
+    def _kill(self, a: _Active) -> None:
+        """SIGKILL the run's child, after checking that it is still a child of the host (a pid the host reported
+        could be anything)."""
+        if a.pid is None or a.pid <= 1 or a.pid == os.getpid() or self._host_pid is None:
+            return
+        try:
+            with open(f"/proc/{a.pid}/stat", "rb") as fh:
+                ppid = int(fh.read().rsplit(b")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            return
+        if ppid == self._host_pid:
+            try:
+                os.kill(a.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+
+    def _finish(self, a: _Active, reason: str, tail: str = "", timed_out: bool = False) -> RunOutcome:
+        return RunOutcome(None, None, reason, tail or _read_tail(a.log_path), tuple(a.queries),
+                          time.monotonic() - a.started, timed_out)
+
+
+class InProcessHost:
+    """The same interface as :class:`CandidateHost`, running the candidate in *this* process — for debugging only.
+    Results are marked ``sealed=False``; a verdict built on them does not hold against a hostile candidate."""
+
+    def __init__(self, candidate, limits: Limits = Limits(), blas_threads: int | None = None):
+        from ._worker import has_rng_parameter
+        from .candidates import load_candidate
+
+        self.limits = limits
+        self.load_error, self.load_tail = None, ""
+        try:
+            self._candidate = load_candidate(candidate) if isinstance(candidate, str) else candidate
+        except Smale18Error as exc:
+            self._candidate, self.load_error = None, f"failed to load: {exc}"
+        if self._candidate is not None and not callable(self._candidate):
+            raise Smale18Error(f"candidate={candidate!r} must be callable as candidate(inp), or a spec string")
+        self.randomised = self._candidate is not None and has_rng_parameter(self._candidate)
+        self.name = getattr(self._candidate, "__name__", None)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        pass
+
+    def close(self):
+        pass
+
+    def run(self, runs: list[Run], progress: Callable[[int], None] | None = None) -> list[RunOutcome]:
+        return [self._run_one(r, i, progress) for i, r in enumerate(runs)]
+
+    def _run_one(self, r: Run, i: int, progress) -> RunOutcome:
+        from ._errors import PrecisionCapExceeded
+        from ._limits import call_with_limit
+        from ._protocol import encode_output
+        from .inexact import InexactInput
+        from .training import TrainingSetOracle
+
+        if self.load_error is not None:
+            return RunOutcome(None, None, self.load_error, "", (), 0.0, sealed=False)
+        queries: list = []
+        t0 = time.monotonic()
+
+        def answer(*key):
+            n = key[-1]
+            if n > r.cap:
+                queries.append((key[0], key[1:], time.monotonic() - t0, None))
+                raise PrecisionCapExceeded("n", n, r.cap)
+            value = r.answer(*key)
+            queries.append((key[0], key[1:], time.monotonic() - t0, value))
+            return value
+
+        if r.input == "training":
+            inp = TrainingSetOracle(lambda k, n: answer("sample", k, n), r.samples, r.shape_A, r.cap)
+        else:
+            inp = InexactInput(lambda n: answer("A", n), lambda n: answer("y", n), r.shape_A, (r.shape_A[0],),
+                               r.cap, problem=r.problem)
+        inp._source_enforces_cap = True
+        if self.randomised:
+            rng = np.random.default_rng(np.random.SeedSequence(r.rng[0], spawn_key=tuple(r.rng[1])))
+            call = call_with_limit(lambda: self._candidate(inp, rng=rng), self.limits.wall_seconds)
+        else:
+            call = call_with_limit(lambda: self._candidate(inp), self.limits.wall_seconds)
+        if progress is not None:
+            progress(i + 1)
+        if call.error is not None:
+            return RunOutcome(None, None, call.error, "", tuple(queries), call.seconds, call.timed_out, sealed=False)
+        raw, index = call.value, None
+        if r.output == "indexed" and isinstance(raw, tuple) and len(raw) == 2 and type(raw[0]) is int:
+            index, raw = raw
+        try:
+            value = decode_output(encode_output(raw))
+        except Exception as exc:  # noqa: BLE001 - a bad output is a judged loss
+            return RunOutcome(None, None, f"output is not an array of numbers ({type(exc).__name__}: {exc})", "",
+                              tuple(queries), call.seconds, sealed=False)
+        return RunOutcome(value, index, None, "", tuple(queries), call.seconds, sealed=False)
+
+
+def open_host(candidate, limits: Limits, sealed: bool = True, blas_threads: int | None = None):
+    """A :class:`CandidateHost` (``sealed=True``) or an :class:`InProcessHost` for debugging."""
+    return (CandidateHost if sealed else InProcessHost)(candidate, limits, blas_threads)
