@@ -182,7 +182,7 @@ def decode_output(obj, max_size: int = 1 << 20) -> np.ndarray | DyadicArray:
     if kind == "dyadic":
         exponent, num = obj.get("exponent"), obj.get("num")
         if type(exponent) is not int or abs(exponent) > MAX_EXPONENT:
-            raise ProtocolError(f"dyadic output: exponent must be an integer of size at most 2^22")
+            raise ProtocolError("dyadic output: exponent must be an integer of size at most 2^22")
         if not isinstance(num, list) or len(num) != size:
             raise ProtocolError("dyadic output: num must list one numerator per entry")
         ints = []

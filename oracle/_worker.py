@@ -15,6 +15,7 @@ the judge. The template runs only this package's code, so the engine trusts the 
 from __future__ import annotations
 
 import faulthandler
+import gc
 import inspect
 import os
 import resource
@@ -98,7 +99,7 @@ class _Remote:
 
 def _make_input(remote: _Remote, config: dict):
     from .inexact import InexactInput
-    from .training import TrainingSample, TrainingSetOracle
+    from .training import TrainingSetOracle
 
     if config["input"] == "training":
         def sample(k, n):
@@ -153,7 +154,8 @@ def _child(sock: socket.socket, candidate, randomised: bool, config: dict, log_p
     send_frame(sock, message)
 
 
-def _reap(ctl: socket.socket, children: set) -> None:
+def _reap(children: set, ctl: socket.socket | None = None) -> None:
+    """Collect ended children; report each exit status on ``ctl`` when given."""
     while children:
         try:
             pid, status = os.waitpid(-1, os.WNOHANG)
@@ -162,7 +164,8 @@ def _reap(ctl: socket.socket, children: set) -> None:
         if pid == 0:
             return
         children.discard(pid)
-        send_frame(ctl, {"op": "exited", "pid": pid, "status": status})
+        if ctl is not None:
+            send_frame(ctl, {"op": "exited", "pid": pid, "status": status})
 
 
 def host_main(ctl: socket.socket) -> None:
@@ -179,10 +182,24 @@ def host_main(ctl: socket.socket) -> None:
         send_frame(ctl, {"op": "load-failed", "reason": _describe(exc), "tail": _tail(exc)})
         return
     send_frame(ctl, {"op": "loaded", "randomised": randomised, "name": str(name)[:200]})
+    gc.freeze()  # the loaded state is shared with every child: keep the collector from touching (copying) its pages
+
+    def fork_run(message):
+        _, run_id, config = message
+        pid, theirs = _fork_with_socket(lambda sock: _child(sock, candidate, randomised, config, config["log_path"]),
+                                        ctl)
+        return pid, theirs, {"op": "forked", "run": run_id, "pid": pid}
+
+    _serve_forks(ctl, fork_run, 0.01, report_exits=True)
+
+
+def _serve_forks(ctl: socket.socket, fork, poll: float, report_exits: bool) -> None:
+    """Until the engine closes ``ctl`` or says "exit": reap children, and for each request fork one and pass its
+    socket to the engine (``SCM_RIGHTS``) with the reply ``fork(request)`` made."""
     children: set[int] = set()
     while True:
-        ready, _, _ = select.select([ctl], [], [], 0.01)
-        _reap(ctl, children)
+        ready, _, _ = select.select([ctl], [], [], poll)
+        _reap(children, ctl if report_exits else None)
         if not ready:
             continue
         try:
@@ -191,11 +208,9 @@ def host_main(ctl: socket.socket) -> None:
             return
         if message[0] == "exit":
             return
-        _, run_id, config = message
-        pid, theirs = _fork_with_socket(lambda sock: _child(sock, candidate, randomised, config, config["log_path"]),
-                                        ctl)
+        pid, theirs, reply = fork(message)
         children.add(pid)
-        socket.send_fds(ctl, [_frame({"op": "forked", "run": run_id, "pid": pid}, b"J")], [theirs.fileno()])
+        socket.send_fds(ctl, [_frame(reply, b"J")], [theirs.fileno()])
         theirs.close()
 
 
@@ -235,34 +250,23 @@ def template_main(fd: int) -> None:
     from . import candidates  # noqa: F401  (imports the package, flint, sympy)
 
     try:
-        import cvxpy  # noqa: F401
-    except ImportError:  # pragma: no cover
+        import cvxpy
+
+        # one tiny solve loads cvxpy's lazily imported solver interfaces, so that every forked run starts warm
+        x = cvxpy.Variable(2)
+        cvxpy.Problem(cvxpy.Minimize(cvxpy.norm1(x) + cvxpy.norm2(x - 1) + cvxpy.sum_squares(x)),
+                      [cvxpy.norm2(x) <= 3]).solve()
+    except Exception:  # noqa: BLE001 - warming is an optimisation only
         pass
+    gc.freeze()
     ctl = socket.socket(fileno=fd)
-    hosts: set[int] = set()
-    while True:
-        ready, _, _ = select.select([ctl], [], [], 0.05)
-        while hosts:
-            try:
-                pid, _ = os.waitpid(-1, os.WNOHANG)
-            except ChildProcessError:
-                break
-            if pid == 0:
-                break
-            hosts.discard(pid)
-        if not ready:
-            continue
-        try:
-            message = recv_frame(ctl, allow_pickle=True)
-        except EOFError:
-            return
-        if message[0] == "exit":
-            return
+
+    def fork_host(message):
         log_path = message[1]
         pid, theirs = _fork_with_socket(lambda sock: _host(log_path, sock), ctl)
-        hosts.add(pid)
-        socket.send_fds(ctl, [_frame({"op": "spawned", "pid": pid}, b"J")], [theirs.fileno()])
-        theirs.close()
+        return pid, theirs, {"op": "spawned", "pid": pid}
+
+    _serve_forks(ctl, fork_host, 0.05, report_exits=False)
 
 
 if __name__ == "__main__":  # pragma: no cover

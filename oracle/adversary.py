@@ -40,7 +40,7 @@ from ._verdict import Interval, format_bound
 from ._worker import has_rng_parameter
 from .constructions.smale18 import Smale18Class, Smale18Member
 from .dyadic import DyadicArray
-from .exact import ExactArray, is_within
+from .exact import is_within
 from .inexact import DEFAULT_PRECISION_CAP, ProblemSpec, QueryLog, QueryRecord
 from .sealed import Limits, Run, RunOutcome, open_host
 
@@ -376,7 +376,7 @@ def play(
     t0 = time.perf_counter()
     host = open_host(candidate, limits, sealed)
     try:
-        if host.randomised and sealed and limits.parallel > 1:  # trials in parallel, one BLAS thread each
+        if host.randomised and sealed:  # trials run in parallel with one BLAS thread each, on any number of workers
             host.close()
             host = open_host(candidate, limits, sealed, blas_threads=1)
         name = name or candidate_name(candidate)
@@ -408,6 +408,19 @@ class _Game:
         return GameResult(self.omega.name, self.omega.K, self.digits, self.name, outcome, why, member, output,
                           distance, self.accuracy, log, honest, within, seconds, self.adv_seed, self.predictable,
                           self.sealed, tail)
+
+    def judge_fixed(self, member: Smale18Member, out: RunOutcome):
+        """Judge a run against a member fixed before it: ``(outcome, why, judged loss?, output, distance, log)``."""
+        log = _query_log(out)
+        reason = _loss_reason(out, log, self.cap)
+        output = distance = None
+        if reason is None:
+            output, reason = judge_output(out.value, self.omega.N)
+        if reason is not None:
+            return Outcome.DEFEATED, f"judged loss: {reason}", True, None, None, log
+        distance = member.distance(output)
+        outcome, why = _verdict(distance, self.accuracy, self.digits)
+        return outcome, why, False, output, distance, log
 
     def deterministic(self, host) -> GameResult:
         omega = self.omega
@@ -449,7 +462,6 @@ class _Game:
         coins = np.random.default_rng([self.adv_seed, 2]).integers(2, size=trials)
         streams = np.random.SeedSequence([seed, 3]).spawn(trials)
         runs = [self._run(members[int(coins[t])], (streams[t].entropy, streams[t].spawn_key)) for t in range(trials)]
-        outs = host.run(runs, None if progress is None else (lambda done: progress(done, trials)))
         differs: dict[int, bool] = {}
 
         def differ(n):
@@ -457,26 +469,24 @@ class _Game:
                 differs[n] = members[0].A.approx(n) != members[1].A.approx(n)
             return differs[n]
 
-        successes = undecided = losses = saw_difference = 0
-        failure = None
-        for t, out in enumerate(outs):
+        verdicts: list = [None] * trials
+
+        def judge(t: int, out: RunOutcome) -> None:  # called as each trial ends, while others still run
             member = members[int(coins[t])]
-            log = _query_log(out)
-            saw_difference += any(r.kind == "A" and not r.refused and differ(r.n) for r in log.records)
-            reason = _loss_reason(out, log, self.cap)
-            output = distance = None
-            if reason is None:
-                output, reason = judge_output(out.value, omega.N)
-            if reason is not None:
-                losses += 1
-                outcome, why = Outcome.DEFEATED, f"judged loss: {reason}"
-            else:
-                distance = member.distance(output)
-                outcome, why = _verdict(distance, self.accuracy, self.digits)
-                successes += outcome is Outcome.NOT_DEFEATED
-                undecided += outcome is Outcome.UNDECIDED
-            if failure is None and outcome is Outcome.DEFEATED:
+            outcome, why, lost, output, distance, log = self.judge_fixed(member, out)
+            saw = any(r.kind == "A" and not r.refused and differ(r.n) for r in log.records)
+            verdicts[t] = (outcome, saw, lost, (why, member, output, distance, log, out))
+
+        host.run(runs, None if progress is None else (lambda done: progress(done, trials)), on_result=judge)
+        successes = sum(v[0] is Outcome.NOT_DEFEATED for v in verdicts)
+        undecided = sum(v[0] is Outcome.UNDECIDED for v in verdicts)
+        losses = sum(v[2] for v in verdicts)
+        saw_difference = sum(v[1] for v in verdicts)
+        failure = None
+        for outcome, _, _, (why, member, output, distance, log, out) in verdicts:
+            if outcome is Outcome.DEFEATED:
                 failure = self._result(outcome, why, member, output, distance, log, True, True, out.seconds, out.tail)
+                break
         counted = successes + undecided
         cp_lower, cp_upper = _clopper_pearson(counted, trials)
         eta_hat = saw_difference / trials
@@ -538,15 +548,6 @@ def replay(case: dict | str, candidate, time_limit: float = 60.0,
     game.adv_seed = None  # nothing is chosen in a replay
     with open_host(candidate, limits, sealed) as host:
         [out] = host.run([game._run(member, (0, ()))])
-    log = _query_log(out)
-    reason = _loss_reason(out, log, cap)
-    output = distance = None
-    if reason is None:
-        output, reason = judge_output(out.value, omega.N)
-    if reason is not None:
-        outcome, why = Outcome.DEFEATED, f"judged loss: {reason}"
-    else:
-        distance = member.distance(output)
-        outcome, why = _verdict(distance, game.accuracy, digits)
+    outcome, why, _, output, distance, log = game.judge_fixed(member, out)
     return game._result(outcome, why, member, output, distance, log, True, True, time.perf_counter() - game.t0,
                         out.tail)

@@ -42,7 +42,7 @@ import sys
 import tempfile
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
@@ -304,8 +304,8 @@ def _close_templates() -> None:
 class _Active:
     """The engine's record of one run in flight."""
 
-    def __init__(self, index: int, run: Run, started: float, log_path: str):
-        self.index, self.run, self.started, self.log_path = index, run, started, log_path
+    def __init__(self, index: int, run: Run, started: float, log_path: str, host: "_HostProcess"):
+        self.index, self.run, self.started, self.log_path, self.host = index, run, started, log_path, host
         self.channel: Channel | None = None
         self.pid: int | None = None
         self.queries: list = []
@@ -315,33 +315,21 @@ class _Active:
         self.status: int | None = None
 
 
-class CandidateHost:
-    """A candidate loaded in a process of its own; :meth:`run` plays runs against it. Use as a context manager.
+class _HostProcess:
+    """One host: a process forked from the template that loaded the candidate; it forks a child per run."""
 
-    Raises :class:`Smale18Error` only for the engine's own failures (it cannot start a process); a candidate that
-    fails to load makes every run a judged loss with the reason (``load_error``)."""
-
-    def __init__(self, candidate, limits: Limits = Limits(), blas_threads: int | None = None):
-        self.limits = limits
-        self._payload = candidate_payload(candidate)
-        self._tmp = tempfile.TemporaryDirectory(prefix="smale18-judge-")
-        self._host_pid = None
-        self._ctl = None
-        self.randomised = False
-        self.name = None
-        self.load_error: str | None = None
-        self.load_tail = ""
-        self._start(blas_threads)
-
-    # -- the host process ---------------------------------------------------------------------------------------
-    def _start(self, blas_threads):
-        log_path = os.path.join(self._tmp.name, "host.log")
-        self._ctl, self._host_pid = _template(blas_threads).spawn(log_path)
-        payload = dict(self._payload, limits=self.limits.for_child())
-        send_frame(self._ctl, ("load", payload), b"P")
-        reply = self._wait_ctl(self.limits.load_seconds)
+    def __init__(self, payload: dict, limits: Limits, blas_threads, log_path: str):
+        self.ctl, self.pid = _template(blas_threads).spawn(log_path)
+        self.alive = True
+        self.active = 0
+        self.fd_queue: list[int] = []
+        self.by_pid: dict[int, _Active] = {}
+        self.channel = Channel(self.ctl, max_frame=1 << 16)
+        self.randomised, self.name, self.load_error, self.load_tail = False, None, None, ""
+        send_frame(self.ctl, ("load", dict(payload, limits=limits.for_child())), b"P")
+        reply = self._wait(limits.load_seconds)
         if reply is None:
-            self.load_error = f"did not load within {self.limits.load_seconds:g} s"
+            self.load_error = f"did not load within {limits.load_seconds:g} s"
         elif reply.get("op") == "loaded" and isinstance(reply.get("randomised"), bool):
             self.randomised = reply["randomised"]
             self.name = _one_line(reply.get("name", ""), 200) or None
@@ -353,46 +341,114 @@ class CandidateHost:
             self.load_error = "failed to load (its process broke the protocol)"
         if not self.load_tail:
             self.load_tail = _read_tail(log_path)
-        self._kill_host()
+        self.kill()
 
-    def _wait_ctl(self, seconds) -> dict | None:
-        """One control frame from the host within ``seconds`` (None on timeout, EOF or a broken frame)."""
-        channel = Channel(self._ctl, max_frame=1 << 16)
+    def _wait(self, seconds) -> dict | None:
+        """One control frame within ``seconds`` (None on timeout, EOF or a broken frame)."""
         deadline = time.monotonic() + seconds
-        self._ctl.setblocking(False)
+        self.ctl.setblocking(False)
         sel = selectors.DefaultSelector()
-        sel.register(self._ctl, selectors.EVENT_READ)
+        sel.register(self.ctl, selectors.EVENT_READ)
         try:
             while True:
                 left = deadline - time.monotonic()
                 if left <= 0 or not sel.select(left):
                     return None
                 try:
-                    frames = channel.feed()
+                    frames = self.channel.feed()
                 except ProtocolError:
                     return None
                 if frames:
                     return frames[0] if isinstance(frames[0], dict) else {}
-                if channel.closed:
+                if self.channel.closed:
                     return None
         finally:
             sel.close()
 
-    def _kill_host(self):
-        if self._host_pid is not None:
-            for kill in (os.killpg, os.kill):  # the host's group (it calls setsid first thing), then the host
+    def kill(self) -> None:
+        """End the host and its process group (it calls setsid first thing)."""
+        if self.pid is not None:
+            for kill in (os.killpg, os.kill):
                 try:
-                    kill(self._host_pid, signal.SIGKILL)
+                    kill(self.pid, signal.SIGKILL)
                 except (ProcessLookupError, PermissionError):
                     pass
-            self._host_pid = None
-        if self._ctl is not None:
-            self._ctl.close()
-            self._ctl = None
+        for fd in self.fd_queue:
+            os.close(fd)
+        self.fd_queue = []
+        if self.ctl is not None:
+            self.ctl.close()
+            self.ctl = None
+        self.alive = False
+
+    def on_ctl(self, sel) -> None:
+        """Handle control frames; the host is marked dead once it is gone or breaks the protocol."""
+        try:
+            data, fds, _, _ = socket.recv_fds(self.ctl, 1 << 16, 16)
+        except (BlockingIOError, InterruptedError):
+            return
+        except OSError:
+            data, fds = b"", []
+        self.fd_queue.extend(fds)
+        if not data:
+            self.alive = False
+            return
+        self.channel._buf += data
+        try:
+            frames = self.channel.feed_buffered()
+        except ProtocolError:
+            self.alive = False
+            return
+        for f in frames:
+            if not isinstance(f, dict):
+                self.alive = False
+                return
+            if f.get("op") == "forked":
+                a = self.pending.get(f.get("run")) if type(f.get("run")) is int else None
+                if a is None or a.channel is not None or not self.fd_queue or type(f.get("pid")) is not int:
+                    self.alive = False
+                    return
+                fd = self.fd_queue.pop(0)
+                try:
+                    sock = socket.socket(fileno=fd)
+                    sock.settimeout(0)
+                except OSError:
+                    os.close(fd)
+                    self.alive = False
+                    return
+                a.channel, a.pid = Channel(sock), f["pid"]
+                self.by_pid[a.pid] = a
+                sel.register(sock, selectors.EVENT_READ, a)
+            elif f.get("op") == "exited" and type(f.get("pid")) is int and type(f.get("status")) is int:
+                a = self.by_pid.get(f["pid"])
+                if a is not None:
+                    a.status = f["status"]
+
+
+class CandidateHost:
+    """A candidate loaded in processes of its own; :meth:`run` plays runs against it. Use as a context manager.
+
+    One host process is started at once (it tells whether the candidate takes ``rng``); :meth:`run` with several runs
+    starts up to ``limits.parallel`` hosts, so that forking (which costs milliseconds for a process with numpy, cvxpy
+    and python-flint loaded) proceeds in parallel too. Raises :class:`Smale18Error` only for the engine's own failures
+    (it cannot start a process); a candidate that fails to load makes every run a judged loss with the reason
+    (``load_error``)."""
+
+    def __init__(self, candidate, limits: Limits = Limits(), blas_threads: int | None = None):
+        self.limits = limits
+        self._payload = candidate_payload(candidate)
+        self._blas = blas_threads
+        self._tmp = tempfile.TemporaryDirectory(prefix="smale18-judge-")
+        first = _HostProcess(self._payload, limits, blas_threads, os.path.join(self._tmp.name, "host-0.log"))
+        self._hosts = [first] if first.load_error is None else []
+        self.randomised, self.name = first.randomised, first.name
+        self.load_error, self.load_tail = first.load_error, first.load_tail
 
     def close(self):
-        """End the host and every process it started (its process group)."""
-        self._kill_host()
+        """End every host and every process it started (their process groups)."""
+        for h in self._hosts:
+            h.kill()
+        self._hosts = []
         self._tmp.cleanup()
 
     def __enter__(self):
@@ -401,39 +457,57 @@ class CandidateHost:
     def __exit__(self, *exc):
         self.close()
 
+    def _grow(self, wanted: int) -> None:
+        while len(self._hosts) < wanted:
+            h = _HostProcess(self._payload, self.limits, self._blas,
+                             os.path.join(self._tmp.name, f"host-{len(self._hosts)}.log"))
+            if h.load_error is not None:  # loads differently the second time: run on the hosts we have
+                return
+            self._hosts.append(h)
+
     # -- runs -----------------------------------------------------------------------------------------------------
-    def run(self, runs: list[Run], progress: Callable[[int], None] | None = None) -> list[RunOutcome]:
-        """Play ``runs``, ``limits.parallel`` at a time; return their outcomes in order."""
+    def run(self, runs: list[Run], progress: Callable[[int], None] | None = None,
+            on_result: Callable[[int, RunOutcome], None] | None = None) -> list[RunOutcome]:
+        """Play ``runs``, ``limits.parallel`` at a time; return their outcomes in order. ``on_result(i, outcome)`` is
+        called as each run ends (so that judging overlaps with the runs still going)."""
         results: list[RunOutcome | None] = [None] * len(runs)
-        if self.load_error is not None or self._ctl is None:
-            reason = self.load_error or "its process is gone"
-            return [RunOutcome(None, None, reason, self.load_tail, (), 0.0) for _ in runs]
-        ctl = Channel(self._ctl, max_frame=1 << 16)
-        fd_queue: list[int] = []
+        if self.load_error is not None:
+            if on_result is not None:
+                for i in range(len(runs)):
+                    on_result(i, RunOutcome(None, None, self.load_error, self.load_tail, (), 0.0))
+            return [RunOutcome(None, None, self.load_error, self.load_tail, (), 0.0) for _ in runs]
+        self._grow(min(self.limits.parallel, len(runs)))
         sel = selectors.DefaultSelector()
-        sel.register(self._ctl, selectors.EVENT_READ, "ctl")
+        for h in self._hosts:
+            h.pending = {}
+            if h.alive:
+                sel.register(h.ctl, selectors.EVENT_READ, h)
         pending = list(range(len(runs)))[::-1]
         active: dict[int, _Active] = {}
-        by_pid: dict[int, _Active] = {}
-        host_alive = True
         done = 0
         try:
             while pending or active:
-                while pending and len(active) < self.limits.parallel and host_alive:
+                live = [h for h in self._hosts if h.alive]
+                while pending and len(active) < self.limits.parallel and live:
+                    host = min(live, key=lambda h: h.active)
                     i = pending.pop()
-                    a = _Active(i, runs[i], time.monotonic(), os.path.join(self._tmp.name, f"run-{i}.log"))
-                    active[i] = a
-                    send_frame(self._ctl, ("fork", i, self._config(a)), b"P")
-                if not host_alive:
+                    a = _Active(i, runs[i], time.monotonic(), os.path.join(self._tmp.name, f"run-{i}.log"), host)
+                    active[i] = host.pending[i] = a
+                    host.active += 1
+                    send_frame(host.ctl, ("fork", i, self._config(a)), b"P")
+                if not live:
                     for i in pending:
                         results[i] = RunOutcome(None, None, "its host process ended", "", (), 0.0)
+                        if on_result is not None:
+                            on_result(i, results[i])
                     pending = []
                 now = time.monotonic()
                 timeout = min([a.started + self.limits.wall_seconds - now for a in active.values()], default=0.1)
-                events = sel.select(max(0.0, min(timeout, 0.5)))
-                for key, _ in events:
-                    if key.data == "ctl":
-                        host_alive = self._on_ctl(ctl, fd_queue, active, by_pid, sel) and host_alive
+                for key, _ in sel.select(max(0.0, min(timeout, 0.5))):
+                    if isinstance(key.data, _HostProcess):
+                        key.data.on_ctl(sel)
+                        if not key.data.alive:
+                            sel.unregister(key.fileobj)
                     else:
                         self._on_child(key.data)
                 now = time.monotonic()
@@ -444,21 +518,23 @@ class CandidateHost:
                                                  timed_out=True)
                     if a.outcome is None and a.eof_at is not None and (a.status is not None or now - a.eof_at > 1.0):
                         a.outcome = self._finish(a, _status_reason(a.status, self.limits))
-                    if a.outcome is None and not host_alive and a.channel is None:
+                    if a.outcome is None and not a.host.alive and a.channel is None:
                         a.outcome = self._finish(a, "its host process ended before the run started")
                     if a.outcome is not None:
                         if a.channel is not None:
                             sel.unregister(a.channel.sock)
                             a.channel.sock.close()
                         results[i] = a.outcome
+                        if on_result is not None:
+                            on_result(i, a.outcome)
                         del active[i]
+                        a.host.pending.pop(i, None)
+                        a.host.active -= 1
                         done += 1
                         if progress is not None:
                             progress(done)
         finally:
             sel.close()
-            for fd in fd_queue:
-                os.close(fd)
             for a in active.values():
                 self._kill(a)
                 if a.channel is not None:
@@ -470,45 +546,6 @@ class CandidateHost:
         return {"input": r.input, "shape_A": list(r.shape_A), "cap": r.cap, "problem": r.problem,
                 "samples": r.samples, "rng": r.rng, "output": r.output, "limits": self.limits.for_child(),
                 "log_path": a.log_path}
-
-    def _on_ctl(self, ctl: Channel, fd_queue, active, by_pid, sel) -> bool:
-        """Handle control frames; False once the host is gone or broke the protocol."""
-        try:
-            data, fds, _, _ = socket.recv_fds(self._ctl, 1 << 16, 16)
-        except (BlockingIOError, InterruptedError):
-            return True
-        except OSError:
-            data, fds = b"", []
-        fd_queue.extend(fds)
-        if not data:
-            return False
-        ctl._buf += data
-        try:
-            frames = ctl.feed_buffered()
-        except ProtocolError:
-            return False
-        for f in frames:
-            if not isinstance(f, dict):
-                return False
-            if f.get("op") == "forked":
-                a = active.get(f.get("run")) if type(f.get("run")) is int else None
-                if a is None or a.channel is not None or not fd_queue or type(f.get("pid")) is not int:
-                    return False
-                fd = fd_queue.pop(0)
-                try:
-                    sock = socket.socket(fileno=fd)
-                    sock.setblocking(False)
-                except OSError:
-                    os.close(fd)
-                    return False
-                a.channel, a.pid = Channel(sock), f["pid"]
-                by_pid[a.pid] = a
-                sel.register(sock, selectors.EVENT_READ, a)
-            elif f.get("op") == "exited" and type(f.get("pid")) is int and type(f.get("status")) is int:
-                a = by_pid.get(f["pid"])
-                if a is not None:
-                    a.status = f["status"]
-        return True
 
     def _on_child(self, a: _Active) -> None:
         if a.outcome is not None:
@@ -599,14 +636,14 @@ class CandidateHost:
     def _kill(self, a: _Active) -> None:
         """SIGKILL the run's child, after checking that it is still a child of the host (a pid the host reported
         could be anything)."""
-        if a.pid is None or a.pid <= 1 or a.pid == os.getpid() or self._host_pid is None:
+        if a.pid is None or a.pid <= 1 or a.pid == os.getpid() or a.host.pid is None:
             return
         try:
             with open(f"/proc/{a.pid}/stat", "rb") as fh:
                 ppid = int(fh.read().rsplit(b")", 1)[1].split()[1])
         except (OSError, ValueError, IndexError):
             return
-        if ppid == self._host_pid:
+        if ppid == a.host.pid:
             try:
                 os.kill(a.pid, signal.SIGKILL)
             except (ProcessLookupError, PermissionError):
@@ -645,8 +682,14 @@ class InProcessHost:
     def close(self):
         pass
 
-    def run(self, runs: list[Run], progress: Callable[[int], None] | None = None) -> list[RunOutcome]:
-        return [self._run_one(r, i, progress) for i, r in enumerate(runs)]
+    def run(self, runs: list[Run], progress: Callable[[int], None] | None = None,
+            on_result: Callable[[int, RunOutcome], None] | None = None) -> list[RunOutcome]:
+        outs = []
+        for i, r in enumerate(runs):
+            outs.append(self._run_one(r, i, progress))
+            if on_result is not None:
+                on_result(i, outs[-1])
+        return outs
 
     def _run_one(self, r: Run, i: int, progress) -> RunOutcome:
         from ._errors import PrecisionCapExceeded

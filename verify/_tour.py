@@ -141,17 +141,19 @@ def _game_section(quick: bool, seed: int, out: str) -> bool:
     omega = Smale18Class("P3", K)
     _section(f"4. The Smale-18 barrier as a game: square-root LASSO on Omega_{K} (A is {omega.m} x {omega.N}, AA* = R^2 I)")
     _say("   The adversary answers with a tied instance, waits for the output, then commits to the member it misses.")
+    _say("   Each candidate runs sealed in its own process; the adversary's coins are fixed by --seed here so that the "
+         "report reproduces (smale18 game draws a secret seed).")
     ok = True
     results = []
     for name in ("cvxpy", "hiprec", "fista", "centroid"):
-        result = play(builtin(name, omega), omega, seed=seed)
+        result = play(builtin(name, omega), omega, seed=seed, adversary_seed=seed)
         results.append(result)
         ok &= result.outcome is Outcome.DEFEATED
         _say(f"   builtin:{name:<8} read up to n={result.log.deepest:<5} -> {result.outcome}; [certified] "
              f"dist(output, Xi) >= {format_bound(result.distance.lower, 'down', 4)} > 10^-{K}")
     _say(f"   counterexample (exact): {result.instance!r}")
     for name, digits in (("k-minus-1", K - 1), ("k-minus-2", K - 2)):
-        result = play(builtin(name, omega), omega, digits=digits, seed=seed)
+        result = play(builtin(name, omega), omega, digits=digits, seed=seed, adversary_seed=seed)
         bound = class_error_bound(omega, name)
         ok &= result.outcome is Outcome.NOT_DEFEATED and bound < omega.digits_bound(digits)
         results.append(result)
@@ -165,12 +167,13 @@ def _game_section(quick: bool, seed: int, out: str) -> bool:
     _figure(game_figure(results, K, os.path.join(out, "game.png")),
             "certified distance of each output to the minimiser set of the committed member")
     trials = 40 if quick else 200
-    rnd = play(builtin("random", omega), omega, trials=trials, seed=seed)
+    rnd = play(builtin("random", omega), omega, trials=trials, seed=seed, adversary_seed=seed)
     _say(f"   builtin:random, {trials} trials: [observed] success rate {rnd.success_rate:.3f}, Clopper-Pearson 95% "
          f"upper {rnd.cp_upper:.3f}; theorem: <= 1/2 + eta, eta_hat = {rnd.eta_hat:.3f}")
     tomega = training_class("P3", K)
     M = 64
-    res = play_training(LEARNERS["separating"](tomega, M), tomega, M=M, trials=10 if quick else 40, seed=seed)
+    res = play_training(LEARNERS["separating"](tomega, M), tomega, M=M, trials=10 if quick else 40, seed=seed,
+                        adversary_seed=seed)
     _say(f"   training set, budget M={M}: a learner reaching 10^-{K - 1} read more than M in "
          f"{res.read_more}/{res.trials} trials [observed]; the theorem forces >= {res.bound} - eta")
     return ok
