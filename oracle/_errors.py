@@ -14,6 +14,8 @@ __all__ = [
     "InconsistentAnswerError",
     "EngineError",
     "check_precision",
+    "check_int_range",
+    "check_positive_number",
     "check_prec_bits",
     "check_shape",
     "check_finite_array",
@@ -60,6 +62,21 @@ def check_precision(n, name: str = "n") -> int:
     if not _is_integer(n) or n < 0:
         raise Smale18Error(f"{name}={n!r} must be a non-negative integer (error bound 2^-{name})")
     return int(n)
+
+
+def check_int_range(value, name: str, lo: int, hi: int) -> int:
+    """Return ``value`` as an ``int`` if it is an integer (not a bool) in ``[lo, hi]``, else raise naming it."""
+    if not _is_integer(value) or not lo <= value <= hi:
+        raise Smale18Error(f"{name}={value!r} must be an integer in [{lo}, {hi}]")
+    return int(value)
+
+
+def check_positive_number(value, name: str, upper: float) -> float:
+    """Return ``value`` if it is a finite real number in ``(0, upper]``, else raise naming it."""
+    if not isinstance(value, numbers.Real) or isinstance(value, (bool, np.bool_)) or not np.isfinite(value) \
+            or not 0 < value <= upper:
+        raise Smale18Error(f"{name}={value!r} must be a number in (0, {upper:g}]")
+    return value
 
 
 def check_prec_bits(prec_bits, name: str = "prec_bits") -> int:

@@ -171,7 +171,9 @@ def _reap(children: set, ctl: socket.socket | None = None) -> None:
 def host_main(ctl: socket.socket) -> None:
     """Load the candidate, then fork one child per run until told to exit."""
     _, payload = recv_frame(ctl, allow_pickle=True)
-    _set_limits(payload["limits"])
+    # memory and file size bind the host too; CPU time only each run (a host forks for the whole game, and its
+    # CPU time would otherwise add up across runs until an honest candidate's later runs were killed)
+    _set_limits(dict(payload["limits"], cpu_seconds=None))
     try:
         candidate = _load(payload)
         if not callable(candidate):

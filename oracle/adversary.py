@@ -35,7 +35,7 @@ from typing import Callable
 import numpy as np
 from scipy import stats
 
-from ._errors import EngineError, Smale18Error
+from ._errors import EngineError, Smale18Error, check_int_range
 from ._verdict import Interval, format_bound
 from ._worker import has_rng_parameter
 from .constructions.smale18 import Smale18Class, Smale18Member
@@ -297,21 +297,15 @@ def _verdict(distance: Interval, accuracy: Fraction, digits: int) -> tuple[Outco
     return Outcome.UNDECIDED, "the distance enclosure straddles the accuracy"
 
 
-def _check_int(name, value, lo, hi) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or not lo <= value <= hi:
-        raise Smale18Error(f"{name}={value!r} must be an integer in [{lo}, {hi}]")
-    return int(value)
-
-
 def _check_digits(omega: Smale18Class, digits) -> int:
-    return omega.K if digits is None else _check_int("digits", digits, 1, MAX_DIGITS)
+    return omega.K if digits is None else check_int_range(digits, "digits", 1, MAX_DIGITS)
 
 
 def adversary_seed_for(adversary_seed) -> tuple[int, bool]:
     """``(seed, predictable)``: a fresh secret 128-bit seed, or the one given (then the game is predictable)."""
     if adversary_seed is None:
         return secrets.randbits(128), False
-    return _check_int("adversary_seed", adversary_seed, 0, (1 << 128) - 1), True
+    return check_int_range(adversary_seed, "adversary_seed", 0, (1 << 128) - 1), True
 
 
 def problem_spec(omega: Smale18Class) -> dict:
@@ -368,9 +362,9 @@ def play(
     if not (callable(candidate) or isinstance(candidate, str)):
         raise Smale18Error(f"candidate={candidate!r} must be callable as candidate(inp), or a spec string")
     digits = _check_digits(omega, digits)
-    trials = _check_int("trials", trials, 1, MAX_TRIALS)
-    seed = _check_int("seed", seed, 0, (1 << 128) - 1)
-    cap = _check_int("precision_cap", precision_cap, 0, 1 << 20)
+    trials = check_int_range(trials, "trials", 1, MAX_TRIALS)
+    seed = check_int_range(seed, "seed", 0, (1 << 128) - 1)
+    cap = check_int_range(precision_cap, "precision_cap", 0, 1 << 20)
     limits = game_limits(time_limit, limits, workers)
     adv_seed, predictable = adversary_seed_for(adversary_seed)
     t0 = time.perf_counter()
@@ -395,9 +389,13 @@ class _Game:
         self.omega, self.digits, self.cap, self.name = omega, digits, cap, name
         self.adv_seed, self.predictable, self.sealed, self.t0 = adv_seed, predictable, sealed, t0
         self.accuracy = omega.digits_bound(digits)
-        self.j1 = int(np.random.default_rng([adv_seed, 1]).integers(omega.N1))
         self.problem = problem_spec(omega)
         self._distances: dict = {}
+
+    @property
+    def j1(self) -> int:
+        """The coarse column, the adversary's first coin."""
+        return int(np.random.default_rng([self.adv_seed, 1]).integers(self.omega.N1))
 
     def _run(self, member: Smale18Member, rng=None) -> Run:
         def answer(kind, n):
@@ -427,8 +425,8 @@ class _Game:
         return outcome, why, False, output, distance, log
 
     def deterministic(self, host) -> GameResult:
-        omega = self.omega
-        tied = omega.tied(self.j1, omega.l0)
+        omega, j1 = self.omega, self.j1
+        tied = omega.tied(j1, omega.l0)
         [out] = host.run([self._run(tied)])
         log = _query_log(out)
         reason = _loss_reason(out, log, self.cap)
@@ -439,9 +437,9 @@ class _Game:
         e2 = max(omega.l0, log.deepest) + omega.l0 + 192  # (2 c_f + 2) eps2 <= 2^-(k* + 192)
         for _ in range(4):
             if output is None:
-                committed, distance = omega.member(self.j1, omega.l0, 0, e2), None
+                committed, distance = omega.member(j1, omega.l0, 0, e2), None
             else:
-                options = [omega.member(self.j1, omega.l0, j2, e2) for j2 in (0, 1)]
+                options = [omega.member(j1, omega.l0, j2, e2) for j2 in (0, 1)]
                 dists = [m.distance(output) for m in options]
                 best = max(range(2), key=lambda k: dists[k].lower)
                 committed, distance = options[best], dists[best]
@@ -545,11 +543,10 @@ def replay(case: dict | str, candidate, time_limit: float = 60.0,
     """Run ``candidate`` on the stored instance of a game (``GameResult.to_json()`` or its JSON text) through an
     *honest* oracle, sealed as in :func:`play`, and judge it again at the stored accuracy."""
     member, digits = case_member(case)
-    cap = _check_int("precision_cap", precision_cap, 0, 1 << 20)
+    cap = check_int_range(precision_cap, "precision_cap", 0, 1 << 20)
     limits = game_limits(time_limit, limits, None)
     omega = member.omega
-    game = _Game(omega, digits, cap, name or candidate_name(candidate), 0, False, sealed, time.perf_counter())
-    game.adv_seed = None  # nothing is chosen in a replay
+    game = _Game(omega, digits, cap, name or candidate_name(candidate), None, False, sealed, time.perf_counter())
     with open_host(candidate, limits, sealed) as host:
         [out] = host.run([game._run(member, (0, ()))])
     outcome, why, _, output, distance, log = game.judge_fixed(member, out)

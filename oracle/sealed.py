@@ -47,7 +47,8 @@ from typing import Callable
 
 import numpy as np
 
-from ._errors import Smale18Error
+from ._errors import Smale18Error, check_positive_number
+from .inexact import DEFAULT_PRECISION_CAP
 from ._protocol import Channel, ProtocolError, decode_output, dyadic_to_wire, send_frame
 from .dyadic import DyadicArray
 
@@ -58,19 +59,12 @@ _MAX_REASON = 300
 _MAX_TAIL = 2000
 
 
-def _positive(name, value, upper):
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) \
-            or not 0 < value <= upper:
-        raise Smale18Error(f"{name}={value!r} must be a number in (0, {upper:g}]")
-    return value
-
-
 @dataclass(frozen=True)
 class Limits:
     """Limits of a candidate's run, enforced by the engine (wall clock) and the kernel (the rest).
 
     ``wall_seconds`` per run (the child is killed at the limit); ``memory_bytes`` of address space (``RLIMIT_AS``);
-    ``cpu_seconds`` of CPU time per run (``RLIMIT_CPU``; default: twice the wall clock, rounded up);
+    ``cpu_seconds`` of CPU time per run (``RLIMIT_CPU``; default: twice the wall clock plus one, rounded up);
     ``load_seconds`` to import or unpickle the candidate; ``max_queries`` per run; ``file_bytes`` that a run may
     write (its log included); ``workers`` runs at once (default: the number of cores).
     """
@@ -84,11 +78,11 @@ class Limits:
     workers: int | None = None
 
     def __post_init__(self):
-        _positive("time_limit", self.wall_seconds, 86400)
-        _positive("memory_bytes", self.memory_bytes, 1 << 50)
+        check_positive_number(self.wall_seconds, "time_limit", 86400)
+        check_positive_number(self.memory_bytes, "memory_bytes", 1 << 50)
         if self.cpu_seconds is not None:
-            _positive("cpu_seconds", self.cpu_seconds, 86400)
-        _positive("load_seconds", self.load_seconds, 86400)
+            check_positive_number(self.cpu_seconds, "cpu_seconds", 86400)
+        check_positive_number(self.load_seconds, "load_seconds", 86400)
         for name in ("max_queries", "file_bytes"):
             v = getattr(self, name)
             if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
@@ -119,14 +113,14 @@ class Run:
     input: str
     answer: Callable
     shape_A: tuple[int, int]
-    cap: int = 8192
+    cap: int = DEFAULT_PRECISION_CAP
     problem: dict | None = None
     samples: int = 0
     rng: tuple | None = None
     output: str = "vector"
 
     @classmethod
-    def inexact(cls, answer, shape_A, cap=8192, problem=None, rng=None) -> "Run":
+    def inexact(cls, answer, shape_A, cap=DEFAULT_PRECISION_CAP, problem=None, rng=None) -> "Run":
         return cls("inexact", answer, tuple(shape_A), cap, problem, 0, rng, "vector")
 
     @classmethod
@@ -324,6 +318,7 @@ class _HostProcess:
         self.active = 0
         self.fd_queue: list[int] = []
         self.by_pid: dict[int, _Active] = {}
+        self.pending: dict[int, _Active] = {}  # runs asked for and not yet ended, by index
         self.channel = Channel(self.ctl, max_frame=1 << 16)
         self.randomised, self.name, self.load_error, self.load_tail = False, None, None, ""
         send_frame(self.ctl, ("load", dict(payload, limits=limits.for_child())), b"P")
@@ -479,7 +474,7 @@ class CandidateHost:
         self._grow(min(self.limits.parallel, len(runs)))
         sel = selectors.DefaultSelector()
         for h in self._hosts:
-            h.pending = {}
+            h.pending.clear()
             if h.alive:
                 sel.register(h.ctl, selectors.EVENT_READ, h)
         pending = list(range(len(runs)))[::-1]
@@ -494,7 +489,12 @@ class CandidateHost:
                     a = _Active(i, runs[i], time.monotonic(), os.path.join(self._tmp.name, f"run-{i}.log"), host)
                     active[i] = host.pending[i] = a
                     host.active += 1
-                    send_frame(host.ctl, ("fork", i, self._config(a)), b"P")
+                    try:
+                        send_frame(host.ctl, ("fork", i, self._config(a)), b"P")
+                    except OSError:  # the host stopped reading (or is gone): its runs end unstarted
+                        host.alive = False
+                        sel.unregister(host.ctl)
+                    live = [h for h in self._hosts if h.alive]
                 if not live:
                     for i in pending:
                         results[i] = RunOutcome(None, None, "its host process ended", "", (), 0.0)

@@ -26,7 +26,8 @@ import flint
 import numpy as np
 
 from ._errors import Smale18Error
-from .adversary import (MAX_DIGITS, Outcome, _check_int, _clopper_pearson, adversary_seed_for, candidate_name,
+from ._errors import check_int_range
+from .adversary import (MAX_DIGITS, Outcome, _clopper_pearson, adversary_seed_for, candidate_name,
                         game_limits, judge_output)
 from .sealed import Run, open_host
 from .constructions.smale18 import Smale18Class, Smale18Member, row_targets
@@ -194,8 +195,8 @@ def play_training(
     for label, v, lo in (("M", M, 0), ("samples", samples, 1), ("trials", trials, 1)):
         if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < lo:
             raise Smale18Error(f"{label}={v!r} must be an integer >= {lo}")
-    digits = omega.K - 1 if digits is None else _check_int("digits", digits, 1, MAX_DIGITS)
-    seed = _check_int("seed", seed, 0, (1 << 128) - 1)
+    digits = omega.K - 1 if digits is None else check_int_range(digits, "digits", 1, MAX_DIGITS)
+    seed = check_int_range(seed, "seed", 0, (1 << 128) - 1)
     limits = game_limits(time_limit, limits, workers)
     adv_seed, _ = adversary_seed_for(adversary_seed)
     accuracy = omega.digits_bound(digits)

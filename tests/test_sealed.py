@@ -441,6 +441,18 @@ def test_the_host_reports_results_in_order_under_parallel_runs():
     assert [float(o.value[0]) for o in outs] == list(range(12))
 
 
+def test_the_cpu_limit_binds_each_run_not_the_host_that_forks_them():
+    from oracle.dyadic import DyadicArray
+
+    def zero(inp):
+        return np.zeros(inp.N)
+
+    runs = [Run.inexact(lambda kind, n: DyadicArray([[0]] if kind == "A" else [0]), (1, 2)) for _ in range(400)]
+    with CandidateHost(zero, Limits(wall_seconds=10, cpu_seconds=1, workers=1)) as host:
+        outs = host.run(runs)  # forking 400 runs takes the host well over 1 s of CPU time
+    assert all(o.error is None for o in outs), {o.error for o in outs}
+
+
 def test_limits_are_validated():
     for kwargs, match in [({"wall_seconds": 0}, "time_limit=0"), ({"memory_bytes": -1}, "memory_bytes=-1"),
                           ({"workers": 0}, "workers=0"), ({"max_queries": 0}, "max_queries=0")]:

@@ -90,7 +90,8 @@ def play_coinflip(candidate, trials: int = 200, seed: int = 0, tau=Fraction(1, 8
     True
     """
     from .._errors import EngineError
-    from ..adversary import _check_int, _clopper_pearson, adversary_seed_for, candidate_name, game_limits
+    from .._errors import check_int_range
+    from ..adversary import _clopper_pearson, adversary_seed_for, candidate_name, game_limits
     from ..sealed import Run, open_host
 
     tau = Fraction(tau)
@@ -98,9 +99,9 @@ def play_coinflip(candidate, trials: int = 200, seed: int = 0, tau=Fraction(1, 8
         raise Smale18Error(f"tau={tau} must lie in (0, 1/4)")
     if not (callable(candidate) or isinstance(candidate, str)):
         raise Smale18Error(f"candidate={candidate!r} must be callable, or a spec string")
-    trials = _check_int("trials", trials, 1, 100_000)
-    seed = _check_int("seed", seed, 0, (1 << 128) - 1)
-    cap = _check_int("precision_cap", precision_cap, 0, 1 << 16)
+    trials = check_int_range(trials, "trials", 1, 100_000)
+    seed = check_int_range(seed, "seed", 0, (1 << 128) - 1)
+    cap = check_int_range(precision_cap, "precision_cap", 0, 1 << 16)
     limits = game_limits(time_limit, limits, workers)
     adv_seed, _ = adversary_seed_for(adversary_seed)
     name = name or candidate_name(candidate)
