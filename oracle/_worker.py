@@ -1,12 +1,13 @@
 """The candidate's side of the sealed judge: a blank template, hosts forked from it that load one candidate each,
-and one fresh child forked from the host per run.
+and children forked from the host that serve runs, one at a time.
 
 The template is started by :mod:`oracle.sealed` as a new interpreter (never a fork of the engine), so neither it nor
 anything forked from it holds the engine's state; it imports the heavy common modules once and never runs candidate
 code. A host receives the candidate (a spec to import, or a pickle of it), loads it, says whether it takes an
 explicit ``rng`` parameter, and then serves ``fork`` requests: each child gets a socket of its own (passed to the
-engine with ``SCM_RIGHTS``), OS limits (address space, CPU time, file size), a log file for its stdout/stderr, and an
-input object whose only source of data is that socket. The host reports children's exit statuses.
+engine with ``SCM_RIGHTS``), OS limits (address space, CPU time, file size; soft and hard), a log file per run for its
+stdout/stderr, and an input object whose only source of data is that socket. After answering a run, a child waits for
+the engine's next ``("run", config)`` on its socket (the engine decides whether it may serve again). The host reports children's exit statuses.
 
 Hosts and children run candidate code and are untrusted by the engine: this is the reference client, not part of
 the judge. The template runs only this package's code, so the engine trusts the host pids it reports.
@@ -63,20 +64,38 @@ def _load(payload: dict):
 
 
 def _set_limits(limits: dict) -> None:
-    def lower(which, value):
+    """Lower soft *and* hard limits (code in this process cannot raise a hard limit again). ``cpu_hard_seconds``
+    may exceed ``cpu_seconds``: the soft CPU limit is reset before each run of a reused child (:func:`_start_run`)."""
+    def lower(which, value, soft_value=None):
         soft, hard = resource.getrlimit(which)
         value = int(value)
         if hard != resource.RLIM_INFINITY:
             value = min(value, hard)
-        resource.setrlimit(which, (value, hard))
+        resource.setrlimit(which, (min(value, int(soft_value)) if soft_value is not None else value, value))
 
     if limits.get("memory_bytes"):
         lower(resource.RLIMIT_AS, limits["memory_bytes"])
-    if limits.get("cpu_seconds"):
-        lower(resource.RLIMIT_CPU, limits["cpu_seconds"])
+    if limits.get("cpu_hard_seconds"):
+        lower(resource.RLIMIT_CPU, limits["cpu_hard_seconds"], limits.get("cpu_seconds"))
     if limits.get("file_bytes"):
         lower(resource.RLIMIT_FSIZE, limits["file_bytes"])
     lower(resource.RLIMIT_CORE, 0)
+
+
+def _start_run(config: dict) -> None:
+    """Per run: the run's own log file on stdout/stderr, and a soft CPU limit of the run's budget from now on."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    fd = os.open(config["log_path"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.dup2(fd, 1)
+    os.dup2(fd, 2)
+    os.close(fd)
+    cpu = config["limits"].get("cpu_seconds")
+    if cpu:
+        used = resource.getrusage(resource.RUSAGE_SELF)
+        soft, hard = resource.getrlimit(resource.RLIMIT_CPU)
+        want = int(used.ru_utime + used.ru_stime) + 1 + int(cpu)
+        resource.setrlimit(resource.RLIMIT_CPU, (want if hard == resource.RLIM_INFINITY else min(want, hard), hard))
 
 
 class _Remote:
@@ -125,14 +144,26 @@ def _encode(raw, output: str) -> dict:
     return {"op": "result", "index": None, "value": encode_output(raw)}
 
 
-def _child(sock: socket.socket, candidate, randomised: bool, config: dict, log_path: str) -> None:
-    fd = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    os.dup2(fd, 1)
-    os.dup2(fd, 2)
-    os.close(fd)
-    faulthandler.enable(file=sys.stderr)
+def _child(sock: socket.socket, candidate, randomised: bool, config: dict) -> None:
+    """Serve runs on ``sock``: the first with ``config``, then one per ``("run", config)`` frame, until the engine
+    closes the socket (it ends this process instead whenever a run did not end with an answer)."""
     _set_limits(config["limits"])
+    faulthandler.enable(file=sys.stderr)  # writes to fd 2, which _start_run points at each run's log
     remote = _Remote(sock)
+    while True:
+        _start_run(config)
+        _run_once(remote, candidate, randomised, config)
+        try:
+            message = recv_frame(sock, allow_pickle=True)
+        except EOFError:
+            return
+        if not (isinstance(message, tuple) and message[0] == "run"):
+            return
+        config = message[1]
+
+
+def _run_once(remote: _Remote, candidate, randomised: bool, config: dict) -> None:
+    sock = remote.sock
     try:
         inp = _make_input(remote, config)
         if randomised:
@@ -169,11 +200,11 @@ def _reap(children: set, ctl: socket.socket | None = None) -> None:
 
 
 def host_main(ctl: socket.socket) -> None:
-    """Load the candidate, then fork one child per run until told to exit."""
+    """Load the candidate, then fork a child for each ``fork`` request until told to exit."""
     _, payload = recv_frame(ctl, allow_pickle=True)
     # memory and file size bind the host too; CPU time only each run (a host forks for the whole game, and its
     # CPU time would otherwise add up across runs until an honest candidate's later runs were killed)
-    _set_limits(dict(payload["limits"], cpu_seconds=None))
+    _set_limits(dict(payload["limits"], cpu_seconds=None, cpu_hard_seconds=None))
     try:
         candidate = _load(payload)
         if not callable(candidate):
@@ -188,8 +219,7 @@ def host_main(ctl: socket.socket) -> None:
 
     def fork_run(message):
         _, run_id, config = message
-        pid, theirs = _fork_with_socket(lambda sock: _child(sock, candidate, randomised, config, config["log_path"]),
-                                        ctl)
+        pid, theirs = _fork_with_socket(lambda sock: _child(sock, candidate, randomised, config), ctl)
         return pid, theirs, {"op": "forked", "run": run_id, "pid": pid}
 
     _serve_forks(ctl, fork_run, 0.01, report_exits=True)

@@ -412,15 +412,19 @@ class _Game:
         """Judge a run against a member fixed before it: ``(outcome, why, judged loss?, output, distance, log)``."""
         log = _query_log(out)
         reason = _loss_reason(out, log, self.cap)
-        output = distance = None
-        if reason is None:
-            output, reason = judge_output(out.value, self.omega.N)
         if reason is not None:
             return Outcome.DEFEATED, f"judged loss: {reason}", True, None, None, log
-        key = (member.j1, member.e1, member.j2, member.e2, output)
-        if key not in self._distances:  # randomised trials often repeat an output: enclose each distance once
-            self._distances[key] = member.distance(output)
-        distance = self._distances[key]
+        # randomised trials often repeat an output: read and enclose each (member, output) once. A float64 output is
+        # keyed by its bytes (an array the engine decoded itself), so a repeat costs no conversion.
+        raw = out.value
+        raw_key = ("f8", raw.shape, raw.tobytes()) if type(raw) is np.ndarray and raw.dtype == np.float64 else raw
+        key = (member.j1, member.e1, member.j2, member.e2, raw_key)
+        if key not in self._distances:
+            output, reason = judge_output(raw, self.omega.N)
+            self._distances[key] = (output, reason, None if reason is not None else member.distance(output))
+        output, reason, distance = self._distances[key]
+        if reason is not None:
+            return Outcome.DEFEATED, f"judged loss: {reason}", True, None, None, log
         outcome, why = _verdict(distance, self.accuracy, self.digits)
         return outcome, why, False, output, distance, log
 

@@ -3,7 +3,8 @@
 :class:`CandidateHost` starts a fresh interpreter (never a fork of the engine, so it holds none of the engine's
 state), loads the candidate there — from a spec (``path/file.py:fn``, ``package.module:fn``) that is imported only in
 that process, or from a pickle made before any secret of the game exists — and then runs it any number of times,
-each run in a freshly forked child with its own socket. The engine
+in children forked from that process, each with its own socket; a child that answered its run may serve the next
+one, any other ending ends it. The engine
 
 - answers the child's ``A(n)``, ``y(n)`` (or training-sample) queries from an answer function it keeps, enforcing the
   precision cap and a query budget, and logs every query on its own side;
@@ -100,7 +101,10 @@ class Limits:
         return self.workers or os.cpu_count() or 1
 
     def for_child(self) -> dict:
-        return {"memory_bytes": int(self.memory_bytes), "cpu_seconds": self.cpu, "file_bytes": int(self.file_bytes)}
+        """The run's process gets a hard CPU limit of twice a run's budget; it serves another run only while at least
+        one budget is left (:meth:`CandidateHost._reusable`)."""
+        return {"memory_bytes": int(self.memory_bytes), "cpu_seconds": self.cpu, "cpu_hard_seconds": 2 * self.cpu,
+                "file_bytes": int(self.file_bytes)}
 
 
 @dataclass(frozen=True)
@@ -295,29 +299,50 @@ def _close_templates() -> None:
     _TEMPLATES.clear()
 
 
+class _Child:
+    """A process forked by a host to serve runs, one at a time, over its own socket."""
+
+    def __init__(self, pid: int, channel: Channel, host: "_HostProcess"):
+        self.pid, self.channel, self.host = pid, channel, host
+        self.status: int | None = None
+        self.run: "_Active | None" = None
+
+
 class _Active:
     """The engine's record of one run in flight."""
 
     def __init__(self, index: int, run: Run, started: float, log_path: str, host: "_HostProcess"):
         self.index, self.run, self.started, self.log_path, self.host = index, run, started, log_path, host
-        self.channel: Channel | None = None
-        self.pid: int | None = None
+        self.child: _Child | None = None
         self.queries: list = []
         self.cache: dict = {}
         self.outcome: RunOutcome | None = None
         self.eof_at: float | None = None
-        self.status: int | None = None
+        self.answered = False  # the run ended with a message (result, raised, bad-output): its process may serve on
+
+    @property
+    def channel(self) -> Channel | None:
+        return self.child.channel if self.child is not None else None
+
+    @property
+    def pid(self) -> int | None:
+        return self.child.pid if self.child is not None else None
+
+    @property
+    def status(self) -> int | None:
+        return self.child.status if self.child is not None else None
 
 
 class _HostProcess:
-    """One host: a process forked from the template that loaded the candidate; it forks a child per run."""
+    """One host: a process forked from the template that loaded the candidate; it forks the children that serve runs."""
 
     def __init__(self, payload: dict, limits: Limits, blas_threads, log_path: str):
         self.ctl, self.pid = _template(blas_threads).spawn(log_path)
         self.alive = True
         self.active = 0
         self.fd_queue: list[int] = []
-        self.by_pid: dict[int, _Active] = {}
+        self.by_pid: dict[int, _Child] = {}
+        self.idle: list[_Child] = []  # children that answered their last run and wait for another
         self.pending: dict[int, _Active] = {}  # runs asked for and not yet ended, by index
         self.channel = Channel(self.ctl, max_frame=1 << 16)
         self.randomised, self.name, self.load_error, self.load_tail = False, None, None, ""
@@ -371,6 +396,9 @@ class _HostProcess:
         for fd in self.fd_queue:
             os.close(fd)
         self.fd_queue = []
+        for c in self.idle:
+            c.channel.sock.close()
+        self.idle = []
         if self.ctl is not None:
             self.ctl.close()
             self.ctl = None
@@ -411,13 +439,14 @@ class _HostProcess:
                     os.close(fd)
                     self.alive = False
                     return
-                a.channel, a.pid = Channel(sock), f["pid"]
-                self.by_pid[a.pid] = a
-                sel.register(sock, selectors.EVENT_READ, a)
+                a.child = _Child(f["pid"], Channel(sock), self)
+                a.child.run = a
+                self.by_pid[a.child.pid] = a.child
+                sel.register(sock, selectors.EVENT_READ, a.child)
             elif f.get("op") == "exited" and type(f.get("pid")) is int and type(f.get("status")) is int:
-                a = self.by_pid.get(f["pid"])
-                if a is not None:
-                    a.status = f["status"]
+                c = self.by_pid.pop(f["pid"], None)
+                if c is not None:
+                    c.status = f["status"]
 
 
 class CandidateHost:
@@ -464,7 +493,11 @@ class CandidateHost:
     def run(self, runs: list[Run], progress: Callable[[int], None] | None = None,
             on_result: Callable[[int, RunOutcome], None] | None = None) -> list[RunOutcome]:
         """Play ``runs``, ``limits.parallel`` at a time; return their outcomes in order. ``on_result(i, outcome)`` is
-        called as each run ends (so that judging overlaps with the runs still going)."""
+        called as each run ends (so that judging overlaps with the runs still going).
+
+        A run goes to a child process that answered its previous run (result or exception) and has at least one CPU
+        budget left, or else to a freshly forked one; a run that ends any other way (a limit, a crash, a broken
+        protocol) ends its process."""
         results: list[RunOutcome | None] = [None] * len(runs)
         if self.load_error is not None:
             if on_result is not None:
@@ -477,6 +510,8 @@ class CandidateHost:
             h.pending.clear()
             if h.alive:
                 sel.register(h.ctl, selectors.EVENT_READ, h)
+                for c in h.idle:
+                    sel.register(c.channel.sock, selectors.EVENT_READ, c)
         pending = list(range(len(runs)))[::-1]
         active: dict[int, _Active] = {}
         done = 0
@@ -489,11 +524,7 @@ class CandidateHost:
                     a = _Active(i, runs[i], time.monotonic(), os.path.join(self._tmp.name, f"run-{i}.log"), host)
                     active[i] = host.pending[i] = a
                     host.active += 1
-                    try:
-                        send_frame(host.ctl, ("fork", i, self._config(a)), b"P")
-                    except OSError:  # the host stopped reading (or is gone): its runs end unstarted
-                        host.alive = False
-                        sel.unregister(host.ctl)
+                    self._start(a, sel)
                     live = [h for h in self._hosts if h.alive]
                 if not live:
                     for i in pending:
@@ -508,8 +539,10 @@ class CandidateHost:
                         key.data.on_ctl(sel)
                         if not key.data.alive:
                             sel.unregister(key.fileobj)
+                    elif key.data.run is None:  # an idle child may not speak: it is ended
+                        self._drop(key.data, sel)
                     else:
-                        self._on_child(key.data)
+                        self._on_child(key.data.run)
                 now = time.monotonic()
                 for i, a in list(active.items()):
                     if a.outcome is None and now - a.started > self.limits.wall_seconds:
@@ -521,9 +554,13 @@ class CandidateHost:
                     if a.outcome is None and not a.host.alive and a.channel is None:
                         a.outcome = self._finish(a, "its host process ended before the run started")
                     if a.outcome is not None:
-                        if a.channel is not None:
-                            sel.unregister(a.channel.sock)
-                            a.channel.sock.close()
+                        if a.child is not None:
+                            if a.answered and self._reusable(a.child):
+                                a.child.run = None
+                                a.host.idle.append(a.child)
+                            else:
+                                self._kill(a)
+                                self._drop(a.child, sel)
                         results[i] = a.outcome
                         if on_result is not None:
                             on_result(i, a.outcome)
@@ -534,12 +571,61 @@ class CandidateHost:
                         if progress is not None:
                             progress(done)
         finally:
-            sel.close()
             for a in active.values():
                 self._kill(a)
-                if a.channel is not None:
-                    a.channel.sock.close()
+                if a.child is not None:
+                    self._drop(a.child, sel)
+            sel.close()
         return results
+
+    def _start(self, a: _Active, sel) -> None:
+        """Hand run ``a`` to an idle child of its host, or ask the host to fork one."""
+        host = a.host
+        while host.idle:
+            child = host.idle.pop()
+            try:
+                child.channel.sock.settimeout(1.0)
+                send_frame(child.channel.sock, ("run", self._config(a)), b"P")
+            except OSError:  # it died or stopped reading while idle
+                self._kill_pid(child.pid, host)
+                self._drop(child, sel)
+                continue
+            finally:
+                if child.channel.sock.fileno() >= 0:
+                    child.channel.sock.settimeout(0)
+            child.run, a.child = a, child
+            return
+        try:
+            send_frame(host.ctl, ("fork", a.index, self._config(a)), b"P")
+        except OSError:  # the host stopped reading (or is gone): its runs end unstarted
+            host.alive = False
+            sel.unregister(host.ctl)
+
+    def _reusable(self, child: _Child) -> bool:
+        """A child may serve another run if its host lives, its socket is clean, and the CPU time it has used leaves
+        at least one run's budget under its hard limit of two (read from ``/proc``, not from the child)."""
+        if not child.host.alive or child.status is not None or child.channel.closed or child.channel._buf:
+            return False
+        try:
+            with open(f"/proc/{child.pid}/stat", "rb") as fh:
+                fields = fh.read().rsplit(b")", 1)[1].split()
+            ppid, used = int(fields[1]), (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        except (OSError, ValueError, IndexError):
+            return False
+        return ppid == child.host.pid and used <= self.limits.cpu - 1
+
+    def _drop(self, child: _Child, sel) -> None:
+        """Forget a child: end it if it is still the host's, unregister and close its socket."""
+        self._kill_pid(child.pid, child.host)
+        if child in child.host.idle:
+            child.host.idle.remove(child)
+        sock = child.channel.sock
+        if sock.fileno() >= 0:
+            try:
+                sel.unregister(sock)
+            except (KeyError, ValueError):
+                pass
+            sock.close()
 
     def _config(self, a: _Active) -> dict:
         r = a.run
@@ -558,6 +644,8 @@ class CandidateHost:
             return
         for f in frames:
             if a.outcome is not None:
+                self._kill(a)  # it spoke after its answer
+                a.answered = False
                 break
             self._on_frame(a, f)
         if a.channel.closed and a.outcome is None and a.eof_at is None:
@@ -597,10 +685,10 @@ class CandidateHost:
                 self._kill(a)
                 a.outcome = self._finish(a, f"output could not be read: {exc}")
                 return
-            self._kill(a)
+            a.answered = True
             a.outcome = RunOutcome(value, index, None, "", tuple(a.queries), time.monotonic() - a.started)
         elif op in ("raised", "bad-output"):
-            self._kill(a)
+            a.answered = True
             a.outcome = self._finish(a, _one_line(f.get("reason", "raised")), tail=_printable_tail(f.get("tail", "")))
         else:
             self._kill(a)
@@ -634,18 +722,25 @@ class CandidateHost:
         return ("answer", wire)
 
     def _kill(self, a: _Active) -> None:
-        """SIGKILL the run's child, after checking that it is still a child of the host (a pid the host reported
-        could be anything)."""
-        if a.pid is None or a.pid <= 1 or a.pid == os.getpid() or a.host.pid is None:
+        """SIGKILL the run's child (see :meth:`_kill_pid`)."""
+        a.answered = False
+        if a.child is not None:
+            self._kill_pid(a.child.pid, a.host)
+
+    @staticmethod
+    def _kill_pid(pid: int, host: "_HostProcess") -> None:
+        """SIGKILL ``pid`` after checking that it is still a child of ``host`` (a pid a host reported could be
+        anything)."""
+        if pid is None or pid <= 1 or pid == os.getpid() or host.pid is None:
             return
         try:
-            with open(f"/proc/{a.pid}/stat", "rb") as fh:
+            with open(f"/proc/{pid}/stat", "rb") as fh:
                 ppid = int(fh.read().rsplit(b")", 1)[1].split()[1])
         except (OSError, ValueError, IndexError):
             return
-        if ppid == a.host.pid:
+        if ppid == host.pid:
             try:
-                os.kill(a.pid, signal.SIGKILL)
+                os.kill(pid, signal.SIGKILL)
             except (ProcessLookupError, PermissionError):
                 pass
 

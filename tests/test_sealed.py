@@ -234,6 +234,17 @@ def _memory_bomb(inp):
     return np.ones(10 * 2**30 // 8)  # 10 GiB
 
 
+def _lifts_its_own_limits(inp):
+    import resource
+
+    for which in (resource.RLIMIT_AS, resource.RLIMIT_CPU):
+        try:
+            resource.setrlimit(which, (resource.RLIM_INFINITY, resource.RLIM_INFINITY))
+        except (ValueError, OSError):
+            pass
+    return np.ones(10 * 2**30 // 8)
+
+
 def _ignores_alarms(inp):
     signal.signal(signal.SIGALRM, signal.SIG_IGN)
     signal.setitimer(signal.ITIMER_REAL, 0)
@@ -271,6 +282,7 @@ def _raises_with_trace(inp):
     (_sigterm, "killed by SIGTERM"),
     (_segfault, r"crashed \(SIGSEGV"),
     (_memory_bomb, "raised MemoryError"),
+    (_lifts_its_own_limits, "raised MemoryError"),
     (_ignores_alarms, "exceeded the wall-clock limit of 1 s"),
     (_sleepy_array, "exceeded the wall-clock limit of 1 s"),
     (_raises_with_trace, "raised ValueError: the candidate's own bug"),
@@ -451,6 +463,50 @@ def test_the_cpu_limit_binds_each_run_not_the_host_that_forks_them():
     with CandidateHost(zero, Limits(wall_seconds=10, cpu_seconds=1, workers=1)) as host:
         outs = host.run(runs)  # forking 400 runs takes the host well over 1 s of CPU time
     assert all(o.error is None for o in outs), {o.error for o in outs}
+
+
+def _lifecycle(inp):
+    """What it does depends on y: 0 answer, 1 raise, 2 hang, 3 burn 2.2 s of CPU, 4 answer twice in one write."""
+    v = int(np.asarray(inp.y(0), dtype=float)[0])
+    if v == 1:
+        raise ValueError("a run that raised leaves its process serving")
+    if v == 2:
+        time.sleep(60)
+    if v == 3:
+        t = time.process_time()
+        while time.process_time() - t < 2.2:
+            pass
+    if v == 4:
+        from oracle._protocol import _frame, encode_output
+
+        [remote] = [o for o in gc.get_objects() if type(o).__name__ == "_Remote"]
+        once = _frame({"op": "result", "index": None, "value": encode_output(np.full(inp.N, 4.0))}, b"J")
+        remote.sock.sendall(once + once)
+    return np.full(inp.N, float(os.getpid()))
+
+
+def _lifecycle_runs(values):
+    from oracle.dyadic import DyadicArray
+
+    return [Run.inexact(lambda kind, n, v=v: DyadicArray([[0]] if kind == "A" else [v]), (1, 2)) for v in values]
+
+
+def test_a_process_serves_the_next_run_only_if_its_last_one_ended_with_an_answer():
+    with CandidateHost(_lifecycle, Limits(wall_seconds=1, workers=1)) as host:
+        outs = host.run(_lifecycle_runs([0, 0, 1, 0, 2, 0, 4, 0, 0]))
+    pid = [None if o.value is None else float(o.value[0]) for o in outs]
+    assert pid[0] == pid[1] == pid[3]  # answered, raised: the same process serves on
+    assert "a run that raised" in outs[2].error and outs[4].timed_out
+    assert pid[5] not in (None, pid[0])  # the hung run's process was killed: a fresh one
+    assert pid[6] == 4.0  # the first answer counts; the second one ends the process
+    assert pid[7] not in (None, pid[5]) and pid[8] == pid[7]
+
+
+def test_a_process_that_used_up_its_cpu_budget_serves_no_more_runs():
+    with CandidateHost(_lifecycle, Limits(wall_seconds=10, cpu_seconds=3, workers=1)) as host:
+        outs = host.run(_lifecycle_runs([0, 3, 0]))
+    assert all(o.error is None for o in outs)
+    assert float(outs[0].value[0]) == float(outs[1].value[0]) != float(outs[2].value[0])
 
 
 def test_limits_are_validated():
