@@ -6,6 +6,12 @@ rigorous duality-gap checks (:mod:`oracle.problems`) and the training-set oracle
 """
 
 from ._errors import (
+    MAX_ENTRIES,
+    MAX_ENTRY_BITS,
+    MAX_EXPONENT,
+    MAX_PREC_BITS,
+    MAX_PRECISION,
+    EnclosureError,
     EngineError,
     InconsistentAnswerError,
     InexactConversionError,
@@ -41,6 +47,12 @@ __all__ = [
     "PrecisionLoopError",
     "InconsistentAnswerError",
     "EngineError",
+    "EnclosureError",
+    "MAX_PRECISION",
+    "MAX_EXPONENT",
+    "MAX_ENTRY_BITS",
+    "MAX_ENTRIES",
+    "MAX_PREC_BITS",
     "Status",
     "Interval",
     "format_bound",

@@ -1,7 +1,9 @@
 """Rigorous helpers on python-flint balls: exact endpoints and norm upper bounds.
 
 Every function returns an exact :class:`fractions.Fraction` that bounds the true quantity in the stated
-direction, whatever the balls' radii are. Working precision is set locally, never left changed.
+direction, whatever the balls' radii are. Working precision is set locally, never left changed. A ball that is not
+finite, or whose endpoints need exponents beyond ``2^24`` (``MAX_BALL_EXPONENT``), raises :class:`EnclosureError`
+(a :class:`Smale18Error` and an :class:`ArithmeticError`) instead of building an astronomically large Fraction.
 """
 
 from __future__ import annotations
@@ -9,6 +11,11 @@ from __future__ import annotations
 from fractions import Fraction
 
 import flint
+
+from ._errors import EnclosureError
+
+#: largest |binary exponent| of a ball endpoint converted to an exact Fraction (a 2^24-bit integer is 2 MB)
+MAX_BALL_EXPONENT = 1 << 24
 
 __all__ = [
     "arb_fraction",
@@ -25,25 +32,61 @@ __all__ = [
 ]
 
 
-def arb_fraction(x: flint.arb) -> Fraction:
-    """Exact value of an arb with radius zero (or of its midpoint)."""
+if hasattr(Fraction, "_from_coprime_ints"):  # Python >= 3.12
+    _coprime_fraction = Fraction._from_coprime_ints
+else:  # Python 3.11
+    def _coprime_fraction(numerator: int, denominator: int) -> Fraction:
+        return Fraction(numerator, denominator, _normalize=False)
+
+
+def _man_exp(x: flint.arb) -> tuple[int, int]:
+    """``(man, exp)`` of the ball's midpoint, ``mid = man 2^exp``, with the exponent bounded by MAX_BALL_EXPONENT."""
     man, exp = x.mid().man_exp()
     man, exp = int(man), int(exp)
-    return Fraction(man << exp) if exp >= 0 else Fraction(man, 1 << -exp)
+    if man and abs(exp) > MAX_BALL_EXPONENT:
+        raise EnclosureError(f"a ball endpoint has binary exponent {exp}, beyond +-2^24; too large or small to handle")
+    return man, exp
+
+
+def _dyadic_fraction(man: int, exp: int) -> Fraction:
+    """``man 2^exp`` as a Fraction, built in linear time: with the trailing zeros of ``man`` moved into the exponent,
+    an odd numerator over a power of two is already in lowest terms (no gcd of huge numbers)."""
+    if man == 0:
+        return Fraction(0)
+    zeros = (man & -man).bit_length() - 1
+    man, exp = man >> zeros, exp + zeros
+    if exp >= 0:
+        return Fraction(man << exp)
+    return _coprime_fraction(man, 1 << -exp)
+
+
+def arb_fraction(x: flint.arb) -> Fraction:
+    """Exact value of an arb with radius zero (or of its midpoint)."""
+    return _dyadic_fraction(*_man_exp(x))
+
+
+def _mid_plus(x: flint.arb, sign: int) -> Fraction:
+    """``mid + sign * rad`` exactly, added as integers on a common exponent (no Fraction arithmetic)."""
+    if not x.is_finite():
+        raise EnclosureError(f"ball {x} is not finite")
+    m1, e1 = _man_exp(x)
+    m2, e2 = _man_exp(flint.arb(x.rad()))
+    if not m2:
+        return _dyadic_fraction(m1, e1)
+    if not m1:
+        return _dyadic_fraction(sign * m2, e2)
+    e = min(e1, e2)
+    return _dyadic_fraction((m1 << (e1 - e)) + sign * (m2 << (e2 - e)), e)
 
 
 def upper_fraction(x: flint.arb) -> Fraction:
-    """An exact upper bound of every point of the ball ``x`` (raises if ``x`` is not finite)."""
-    if not x.is_finite():
-        raise ArithmeticError(f"ball {x} is not finite")
-    return arb_fraction(x.mid()) + radius_fraction(x)
+    """An exact upper bound of every point of the ball ``x``: ``mid + rad`` (raises if ``x`` is not finite)."""
+    return _mid_plus(x, 1)
 
 
 def lower_fraction(x: flint.arb) -> Fraction:
-    """An exact lower bound of every point of the ball ``x``."""
-    if not x.is_finite():
-        raise ArithmeticError(f"ball {x} is not finite")
-    return arb_fraction(x.mid()) - radius_fraction(x)
+    """An exact lower bound of every point of the ball ``x``: ``mid - rad``."""
+    return _mid_plus(x, -1)
 
 
 def radius_fraction(x: flint.arb) -> Fraction:
@@ -62,7 +105,7 @@ def norm2_bounds(entries) -> tuple[Fraction, Fraction]:
     lo2 = hi2 = Fraction(0)
     for b in entries:
         if not b.is_finite():
-            raise ArithmeticError(f"ball {b} is not finite")
+            raise EnclosureError(f"ball {b} is not finite")
         lo, hi = abs_bounds(b)
         lo2 += lo * lo
         hi2 += hi * hi
@@ -96,8 +139,19 @@ def spectral_norm_upper(
     ``q``, so ``||M||_2^2 <= trace(G^q)^(1/q)``. The code evaluates ``q = 1, 2, 4, ..., 2^squarings`` by repeated
     squaring in ball arithmetic and returns the smallest bound (``q = 1`` is the squared Frobenius norm). The bound
     exceeds the true value by at most a factor ``rank^(1/q)``. With ``stop_below``, return as soon as a bound
-    ``<= stop_below`` is found (it is still an upper bound).
+    ``<= stop_below`` is found (it is still an upper bound); the squared Frobenius norm is then first summed entry by
+    entry (``O(mN)`` ball operations instead of the Gram matrix's ``O(mN min(m, N))``).
     """
+    if stop_below is not None:
+        with flint.ctx.workprec(prec_bits):
+            frob = flint.arb(0)
+            for e in _entries(m):
+                frob += e * e
+            if not frob.is_finite():
+                raise EnclosureError("the matrix's enclosure is not finite")
+            t = max(upper_fraction(frob), Fraction(0))
+        if t <= stop_below:
+            return t
     with flint.ctx.workprec(prec_bits):
         g = m.transpose() * m if m.nrows() >= m.ncols() else m * m.transpose()
         best = None
@@ -108,7 +162,7 @@ def spectral_norm_upper(
                 power *= 2
             tr = g.trace()
             if not tr.is_finite():
-                raise ArithmeticError("the Gram matrix's enclosure is not finite")
+                raise EnclosureError("the Gram matrix's enclosure is not finite")
             t = max(upper_fraction(tr), Fraction(0))
             if power == 1 or t == 0:
                 bound = t

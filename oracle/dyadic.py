@@ -6,28 +6,58 @@ below either is lossless or says in its name that it rounds.
 
 from __future__ import annotations
 
+import re
 from fractions import Fraction
 
 import flint
 import mpmath
 import numpy as np
 
-from ._errors import InexactConversionError, Smale18Error, check_finite_array, check_shape
+from ._errors import (
+    MAX_EXPONENT,
+    InexactConversionError,
+    Smale18Error,
+    check_rational_array,
+    check_shape,
+    short_repr,
+)
 
 __all__ = ["DyadicArray"]
 
 
 def _as_int_array(numerators) -> np.ndarray:
-    arr = np.array(numerators, dtype=object)
+    """The numerators as a fresh object array of Python ints (one or two non-empty dimensions)."""
+    if isinstance(numerators, np.ndarray) and numerators.dtype.kind in "iu":
+        arr = np.array(numerators.tolist(), dtype=object)  # Python ints, exactly (never through float64)
+    elif numerators is None or isinstance(numerators, (str, bytes, dict, set, frozenset)):
+        raise Smale18Error(f"numerators={short_repr(numerators)} must be an array of integers")
+    else:
+        try:
+            arr = np.array(numerators, dtype=object)
+        except Exception as exc:  # noqa: BLE001 - whatever a hostile sequence raises, it is bad input
+            raise Smale18Error(f"numerators is not a rectangular array: {type(exc).__name__}") from None
+    check_shape(arr.shape, "numerators.shape")
     flat = arr.reshape(-1)
     for i, v in enumerate(flat):
         if isinstance(v, (bool, np.bool_)):
             raise Smale18Error(f"numerators[{i}]={v!r} must be an integer, not a bool")
         if isinstance(v, (int, np.integer, flint.fmpz)):
             flat[i] = int(v)
+        elif isinstance(v, (list, tuple, np.ndarray)):
+            raise Smale18Error("numerators is ragged: its rows have different lengths")
         else:
-            raise Smale18Error(f"numerators[{i}]={v!r} must be an integer")
+            raise Smale18Error(f"numerators[{i}]={short_repr(v)} must be an integer")
     return arr
+
+
+def _check_exponent(exponent) -> int:
+    if isinstance(exponent, (bool, np.bool_)) or not isinstance(exponent, (int, np.integer)):
+        raise Smale18Error(f"exponent={short_repr(exponent)} must be an integer")
+    if not -MAX_EXPONENT <= exponent <= MAX_EXPONENT:
+        raise Smale18Error(
+            f"exponent={short_repr(exponent)} must be in [-2^22, 2^22] (a bound on the work it can cause)"
+        )
+    return int(exponent)
 
 
 class DyadicArray:
@@ -49,37 +79,49 @@ class DyadicArray:
     Traceback (most recent call last):
     ...
     oracle._errors.InexactConversionError: entry 0 = 1*2^-1100 is not exactly a float64; call rounded_float64() to round
+
+    The exponent given to the constructor is an integer with ``|exponent| <= MAX_EXPONENT`` (2^22), so no conversion
+    can be asked to build a number of more than about 2^22 bits beyond its numerators.
     """
 
     __slots__ = ("_num", "_exp")
 
     def __init__(self, numerators, exponent: int = 0):
         num = _as_int_array(numerators)
-        check_shape(num.shape, "numerators.shape")
-        if isinstance(exponent, (bool, np.bool_)) or not isinstance(exponent, (int, np.integer)):
-            raise Smale18Error(f"exponent={exponent!r} must be an integer")
+        exponent = _check_exponent(exponent)
         num.setflags(write=False)
         self._num = num
-        self._exp = int(exponent)
+        self._exp = exponent
+
+    @classmethod
+    def _unchecked(cls, num: np.ndarray, exponent: int) -> "DyadicArray":
+        """Internal results (normalisation may move the exponent past the constructor's bound by the numerators'
+        bit length, which the caller already paid for)."""
+        out = cls.__new__(cls)
+        num.setflags(write=False)
+        out._num = num
+        out._exp = int(exponent)
+        return out
 
     # -- construction -------------------------------------------------------------------------------------
     @classmethod
     def from_float64(cls, values) -> "DyadicArray":
-        """Read float64 values as the exact dyadic rationals they are (no rounding)."""
-        arr = check_finite_array(values, "values")
-        check_shape(arr.shape, "values.shape")
-        pairs = [float(v).as_integer_ratio() for v in arr.reshape(-1)]
-        # as_integer_ratio gives p / 2^k with k >= 0
-        k = max(q.bit_length() - 1 for _, q in pairs)
-        num = [p << (k - (q.bit_length() - 1)) for p, q in pairs]
-        return cls(np.array(num, dtype=object).reshape(arr.shape), -k)
+        """Read float values as the exact dyadic rationals they are (no rounding).
+
+        Any numpy dtype is read exactly: integers as integers (an int64 above 2^53 is not rounded), float16 to long
+        double as dyadics. NaN/inf, bools, complex numbers and strings are refused.
+        """
+        return cls.from_fractions(check_rational_array(values, "values", strings=False))
 
     @classmethod
     def from_fractions(cls, values) -> "DyadicArray":
-        """Exact dyadic rationals (denominators powers of two) as a DyadicArray; raise otherwise."""
-        arr = np.array(values, dtype=object)
-        check_shape(arr.shape, "values.shape")
-        fr = [Fraction(v) for v in arr.reshape(-1)]
+        """Exact dyadic rationals (denominators powers of two) as a DyadicArray; raise otherwise.
+
+        Entries are read by :func:`oracle._errors.check_rational_array` (exact, bounded); a non-dyadic entry raises
+        :class:`InexactConversionError`.
+        """
+        arr = values if _is_fraction_array(values) else check_rational_array(values, "values")
+        fr = list(arr.reshape(-1))
         for i, f in enumerate(fr):
             if f.denominator & (f.denominator - 1):
                 raise InexactConversionError(f"values[{i}]={f} is not a dyadic rational; round it first")
@@ -126,10 +168,10 @@ class DyadicArray:
         flat = [int(v) for v in self._num.reshape(-1)]
         nz = [v for v in flat if v]
         if not nz:
-            return DyadicArray(np.zeros(self.shape, dtype=object) * 0, 0)
+            return DyadicArray._unchecked(np.array([0] * len(flat), dtype=object).reshape(self.shape), 0)
         shift = min((v & -v).bit_length() - 1 for v in nz)
         num = np.array([v >> shift for v in flat], dtype=object).reshape(self.shape)
-        return DyadicArray(num, self._exp + shift)
+        return DyadicArray._unchecked(num, self._exp + shift)
 
     def __eq__(self, other) -> bool:
         if not isinstance(other, DyadicArray):
@@ -257,10 +299,40 @@ class DyadicArray:
 
     @classmethod
     def from_json(cls, data: dict) -> "DyadicArray":
-        """Inverse of :meth:`to_json`."""
-        try:
-            shape = tuple(int(d) for d in data["shape"])
-            num = np.array([int(s) for s in data["numerators"]], dtype=object).reshape(shape)
-            return cls(num, int(data["exponent"]))
-        except (KeyError, TypeError, ValueError) as exc:
-            raise Smale18Error(f"not a dyadic array record: {exc}") from None
+        """Inverse of :meth:`to_json`, strict: ``shape`` a list of one or two positive JSON integers, ``exponent`` a
+        JSON integer, ``numerators`` one decimal string (or JSON integer) per entry, of at most 4300 digits each."""
+        if not isinstance(data, dict):
+            raise Smale18Error(f"not a dyadic array record: {short_repr(data)} is not an object")
+        missing = [k for k in ("shape", "exponent", "numerators") if k not in data]
+        if missing:
+            raise Smale18Error(f"not a dyadic array record: missing {missing}")
+        shape, exponent, numerators = data["shape"], data["exponent"], data["numerators"]
+        if not (isinstance(shape, list) and len(shape) in (1, 2)
+                and all(type(d) is int and d >= 1 for d in shape)):
+            raise Smale18Error(
+                f"not a dyadic array record: shape={short_repr(shape)} must list 1 or 2 positive integers"
+            )
+        if type(exponent) is not int:
+            raise Smale18Error(f"not a dyadic array record: exponent={short_repr(exponent)} must be an integer")
+        size = int(np.prod(shape))
+        if not isinstance(numerators, list) or len(numerators) != size:
+            raise Smale18Error(f"not a dyadic array record: numerators must list {size} integers")
+        ints = []
+        for i, v in enumerate(numerators):
+            if type(v) is int:
+                ints.append(v)
+            elif isinstance(v, str) and _DECIMAL_INT.fullmatch(v):
+                ints.append(int(v))
+            else:
+                raise Smale18Error(
+                    f"not a dyadic array record: numerators[{i}]={short_repr(v)} must be a decimal integer string"
+                )
+        return cls(np.array(ints, dtype=object).reshape(tuple(shape)), exponent)
+
+
+def _is_fraction_array(values) -> bool:
+    return (isinstance(values, np.ndarray) and values.dtype.kind == "O" and values.ndim in (1, 2) and values.size > 0
+            and all(type(v) is Fraction for v in values.reshape(-1)))
+
+
+_DECIMAL_INT = re.compile(r"-?[0-9]{1,4300}")

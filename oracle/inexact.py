@@ -13,13 +13,26 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Callable
 
-from ._errors import InconsistentAnswerError, PrecisionCapExceeded, Smale18Error, check_precision
+import numpy as np
+
+from ._errors import (
+    MAX_PRECISION,
+    InconsistentAnswerError,
+    PrecisionCapExceeded,
+    Smale18Error,
+    check_bounded_precision,
+    check_precision,
+    check_rational,
+    check_shape,
+    short_repr,
+)
+from ._verdict import format_bound
 from .dyadic import DyadicArray
 from .exact import ExactArray, as_exact, distance_upper_bound, is_within
 
 __all__ = ["InexactInput", "QueryLog", "QueryRecord", "ProblemSpec", "DEFAULT_PRECISION_CAP"]
 
-#: default largest ``n`` an oracle answers (bits of absolute accuracy)
+#: default largest ``n`` an oracle answers (bits of absolute accuracy); a cap may be raised up to ``MAX_PRECISION``
 DEFAULT_PRECISION_CAP = 8192
 
 
@@ -28,8 +41,15 @@ class ProblemSpec:
     """What a candidate is asked to solve, public to it: ``name`` "P1", "P2" or "P3"; ``lam`` for P2/P3 (weight of
     the weighted l1 norm), ``eta`` for P1 (the noise level); ``weights`` of the l1 norm (None: all ones).
 
+    ``lam``, ``eta`` and each weight are positive exact rationals (read by :func:`oracle._errors.check_rational`:
+    ints, Fractions, ``"p/q"`` strings, finite floats read exactly) or None.
+
     >>> ProblemSpec("P3", lam=Fraction(1, 2))
     ProblemSpec(name='P3', lam=Fraction(1, 2), eta=None, weights=None)
+    >>> ProblemSpec("P3", lam=float("nan"))
+    Traceback (most recent call last):
+    ...
+    oracle._errors.Smale18Error: lam=nan is not finite; exact inputs must be finite
     """
 
     name: str
@@ -38,14 +58,21 @@ class ProblemSpec:
     weights: tuple[Fraction, ...] | None = None
 
     def __post_init__(self):
-        if self.name not in ("P1", "P2", "P3"):
-            raise Smale18Error(f"problem name={self.name!r} must be 'P1', 'P2' or 'P3'")
+        if not isinstance(self.name, str) or self.name not in ("P1", "P2", "P3"):
+            raise Smale18Error(f"problem name={short_repr(self.name)} must be 'P1', 'P2' or 'P3'")
         for field in ("lam", "eta"):
             value = getattr(self, field)
             if value is not None:
-                object.__setattr__(self, field, Fraction(value))
+                object.__setattr__(self, field, check_rational(value, field, positive=True))
         if self.weights is not None:
-            object.__setattr__(self, "weights", tuple(Fraction(w) for w in self.weights))
+            if isinstance(self.weights, (str, bytes, dict)) or not hasattr(self.weights, "__iter__"):
+                raise Smale18Error(f"weights={short_repr(self.weights)} must be a sequence of positive rationals")
+            weights = tuple(self.weights)
+            if not weights:
+                raise Smale18Error("weights=() must not be empty")
+            object.__setattr__(
+                self, "weights", tuple(check_rational(w, f"weights[{i}]", positive=True) for i, w in enumerate(weights))
+            )
 
     def to_json(self) -> dict:
         return {"name": self.name, "lam": None if self.lam is None else str(self.lam),
@@ -54,6 +81,14 @@ class ProblemSpec:
 
     @classmethod
     def from_json(cls, data: dict) -> "ProblemSpec":
+        """Inverse of :meth:`to_json`: a dict with ``name`` and optional ``lam``, ``eta``, ``weights``."""
+        if not isinstance(data, dict) or "name" not in data:
+            raise Smale18Error(
+                f"problem={short_repr(data)} must be an object with a 'name' (and 'lam', 'eta', 'weights')"
+            )
+        unknown = sorted(set(data) - {"name", "lam", "eta", "weights"}, key=str)
+        if unknown:
+            raise Smale18Error(f"problem has unknown fields {short_repr(unknown)}")
         return cls(data["name"], data.get("lam"), data.get("eta"), data.get("weights"))
 
 
@@ -114,7 +149,8 @@ class InexactInput:
         Where the answers come from. Use :meth:`honest` or :meth:`scripted` rather than this constructor.
     shape_A : (m, N); shape_y : (m,)
     precision_cap : int
-        Largest ``n`` answered; a deeper query raises :class:`PrecisionCapExceeded` (and is logged as refused).
+        Largest ``n`` answered, an integer in ``[0, MAX_PRECISION]`` (2^20); a deeper query raises
+        :class:`PrecisionCapExceeded` (and is logged as refused).
     problem : ProblemSpec or None
         The problem the candidate is asked to solve (``inp.problem``), when the game says so.
 
@@ -140,16 +176,19 @@ class InexactInput:
         precision_cap: int = DEFAULT_PRECISION_CAP,
         problem: ProblemSpec | dict | None = None,
     ):
-        precision_cap = check_precision(precision_cap, "precision_cap")
+        precision_cap = check_bounded_precision(precision_cap, "precision_cap", MAX_PRECISION)
+        for name, fn in (("answer_A", answer_A), ("answer_y", answer_y)):
+            if not callable(fn):
+                raise Smale18Error(f"{name}={short_repr(fn)} must be callable as {name}(n)")
         if isinstance(problem, dict):
             problem = ProblemSpec.from_json(problem)
         if problem is not None and not isinstance(problem, ProblemSpec):
-            raise Smale18Error(f"problem={problem!r} must be a ProblemSpec")
+            raise Smale18Error(f"problem={short_repr(problem)} must be a ProblemSpec")
         #: the problem the candidate is asked to solve (None when the oracle does not say)
         self.problem = problem
         # True in a sealed candidate's process: the engine enforces the cap and logs refusals, so every query is sent
         self._source_enforces_cap = False
-        shape_A, shape_y = tuple(shape_A), tuple(shape_y)
+        shape_A, shape_y = check_shape(shape_A, "shape_A"), check_shape(shape_y, "shape_y")
         if len(shape_A) != 2 or len(shape_y) != 1 or shape_A[0] != shape_y[0]:
             raise Smale18Error(f"shapes do not match: A is {shape_A}, y is {shape_y}; need A (m, N) and y (m,)")
         self._answer = {"A": answer_A, "y": answer_y}
@@ -163,8 +202,9 @@ class InexactInput:
     # -- constructors -------------------------------------------------------------------------------------
     @classmethod
     def honest(cls, A, y, precision_cap: int = DEFAULT_PRECISION_CAP) -> "InexactInput":
-        """An oracle that rounds the exact instance ``(A, y)`` (anything :func:`oracle.exact.as_exact` accepts)."""
-        A, y = as_exact(A), as_exact(y)
+        """An oracle that rounds the exact instance ``(A, y)`` (anything :func:`oracle.exact.as_exact` accepts: numpy
+        integers of any width and long doubles are read exactly, never through float64)."""
+        A, y = as_exact(A, "A"), as_exact(y, "y")
         inp = cls(A.approx, y.approx, A.shape, y.shape, precision_cap)
         inp.instance = (A, y)
         return inp
@@ -185,20 +225,25 @@ class InexactInput:
         ``(declared_A, declared_y)``; an answer that is not proven consistent raises
         :class:`InconsistentAnswerError` (the adversary's fault, never the candidate's).
         """
-        A, y = as_exact(declared_A), as_exact(declared_y)
+        A, y = as_exact(declared_A, "declared_A"), as_exact(declared_y, "declared_y")
+        for name, fn in (("script_A", script_A), ("script_y", script_y)):
+            if not callable(fn):
+                raise Smale18Error(f"{name}={short_repr(fn)} must be callable as {name}(n)")
+        if not isinstance(check, (bool, np.bool_)):
+            raise Smale18Error(f"check={short_repr(check)} must be True or False")
 
         def checked(kind, script, source):
             def answer(n):
                 out = script(n)
                 if not isinstance(out, DyadicArray) or out.shape != source.shape:
                     raise InconsistentAnswerError(
-                        f"scripted answer for {kind}({n}) must be a DyadicArray of shape {source.shape}, got {out!r}"
+                        f"scripted answer for {kind}({n}) must be a DyadicArray of shape {source.shape}, got {short_repr(out)}"
                     )
                 if check and not is_within(out, source, n):
                     bound = distance_upper_bound(out, source)
                     raise InconsistentAnswerError(
                         f"scripted answer for {kind}({n}) is not proven within 2^-{n} of the declared instance "
-                        f"(rigorous bound {float(bound):.3e})"
+                        f"(rigorous bound {format_bound(bound, 'up', 4)})"
                     )
                 return out
 

@@ -48,7 +48,7 @@ from typing import Callable
 
 import numpy as np
 
-from ._errors import Smale18Error, check_positive_number
+from ._errors import Smale18Error, check_positive_number, short_repr
 from .inexact import DEFAULT_PRECISION_CAP
 from ._protocol import Channel, ProtocolError, decode_output, dyadic_to_wire, send_frame
 from .dyadic import DyadicArray
@@ -90,7 +90,7 @@ class Limits:
                 raise Smale18Error(f"{name}={v!r} must be a positive integer")
         if self.workers is not None and (isinstance(self.workers, bool) or not isinstance(self.workers, int)
                                          or not 1 <= self.workers <= 256):
-            raise Smale18Error(f"workers={self.workers!r} must be an integer in [1, 256]")
+            raise Smale18Error(f"workers={short_repr(self.workers)} must be an integer in [1, 256]")
 
     @property
     def cpu(self) -> int:

@@ -75,13 +75,59 @@ def test_json_round_trip_and_equality():
         (lambda: DyadicArray([True]), "not a bool"),
         (lambda: DyadicArray([1], exponent=0.5), "exponent=0.5 must be an integer"),
         (lambda: DyadicArray([[[1]]]), "one or two positive integers"),
-        (lambda: DyadicArray.from_float64([1.0, float("nan")]), "non-finite entry nan at index"),
-        (lambda: DyadicArray.from_float64([float("inf")]), "non-finite entry inf"),
+        (lambda: DyadicArray.from_float64([1.0, float("nan")]), r"values\[1\]=nan is not finite"),
+        (lambda: DyadicArray.from_float64(np.array([1.0, np.inf])), "non-finite entry inf at index"),
         (lambda: DyadicArray.from_fractions([Fraction(1, 3)]), "not a dyadic rational"),
         (lambda: DyadicArray([1, 2]) - DyadicArray([1]), "shape mismatch"),
         (lambda: DyadicArray.from_json({"shape": [1]}), "not a dyadic array record"),
+        (lambda: DyadicArray([1], exponent=10**18), r"exponent=1000000000000000000 must be in \[-2\^22, 2\^22\]"),
+        (lambda: DyadicArray([1], exponent=-(2**22) - 1), "must be in"),
+        (lambda: DyadicArray(None), "numerators=None must be an array of integers"),
+        (lambda: DyadicArray("12"), "numerators='12' must be an array of integers"),
+        (lambda: DyadicArray([[1, 2], [3]]), "ragged"),
+        (lambda: DyadicArray([None]), r"numerators\[0\]=None must be an integer"),
+        (lambda: DyadicArray.from_fractions([None]), r"values\[0\]=None must be an exact real number"),
+        (lambda: DyadicArray.from_fractions(["1e-1000000000"]), "beyond the size of an exact entry"),
+        (lambda: DyadicArray.from_float64(["0.5"]), r"values\[0\]='0.5' must be a number, not a string"),
+        (lambda: DyadicArray.from_float64(np.array([1j])), "complex dtype"),
+        (lambda: DyadicArray.from_json(None), "None is not an object"),
+        (lambda: DyadicArray.from_json({"shape": [1], "exponent": 10**30, "numerators": ["1"]}), "must be in"),
+        (lambda: DyadicArray.from_json({"shape": [True], "exponent": 0, "numerators": ["1"]}), "shape=.True."),
+        (lambda: DyadicArray.from_json({"shape": [1], "exponent": 0.0, "numerators": ["1"]}), "exponent=0.0"),
+        (lambda: DyadicArray.from_json({"shape": [2], "exponent": 0, "numerators": ["1"]}), "must list 2 integers"),
+        (lambda: DyadicArray.from_json({"shape": [1], "exponent": 0, "numerators": ["1.5"]}), "decimal integer"),
+        (lambda: DyadicArray.from_json({"shape": [1], "exponent": 0, "numerators": ["9" * 5000]}), "decimal integer"),
     ],
 )
 def test_bad_input(call, match):
-    with pytest.raises(Smale18Error, match=match):
+    with _time_limit(10), pytest.raises(Smale18Error, match=match):
         call()
+
+
+def test_exponent_bound_and_normalisation_beyond_it():
+    assert DyadicArray([1], 2**22).to_fractions()[0] == 2 ** (2**22)
+    big = DyadicArray([2 ** (2**22 + 5)], 0)  # normalises to exponent 2^22 + 5: internal, allowed
+    assert big == DyadicArray([2 ** (2**22 + 5)], 0) and big.normalized().exponent == 2**22 + 5
+    assert DyadicArray(np.array([2**63 - 1], dtype=np.int64)).to_fractions()[0] == 2**63 - 1
+    assert DyadicArray.from_fractions(np.array([Fraction(3, 8)], dtype=object)) == DyadicArray([3], -3)
+
+
+def _time_limit(seconds):
+    """Fail instead of hanging when a regression makes a refused input start a huge computation."""
+    import contextlib
+    import signal
+
+    @contextlib.contextmanager
+    def limit():
+        def alarm(signum, frame):
+            raise TimeoutError(f"still running after {seconds} s")
+
+        previous = signal.signal(signal.SIGALRM, alarm)
+        signal.setitimer(signal.ITIMER_REAL, seconds)
+        try:
+            yield
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, previous)
+
+    return limit()

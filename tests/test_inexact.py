@@ -7,6 +7,7 @@ from hypothesis import strategies as st
 
 from oracle import (
     DyadicArray,
+    ProblemSpec,
     InconsistentAnswerError,
     InexactInput,
     PrecisionCapExceeded,
@@ -71,9 +72,69 @@ def test_scripted_oracle_rejects_answers_that_are_too_far():
         (lambda: InexactInput.honest([[1, 2]], [1], precision_cap=-5), "precision_cap=-5 must be a non-negative"),
         (lambda: InexactInput.honest([[1, 2]], [1]).A(-3), "n=-3 must be a non-negative integer"),
         (lambda: InexactInput.honest([[1, 2]], [1]).y(1.5), "n=1.5 must be a non-negative integer"),
-        (lambda: InexactInput.honest([[np.nan, 2.0]], [1]), "non-finite"),
+        (lambda: InexactInput.honest([[np.nan, 2.0]], [1]), r"A\[0, 0\]=nan is not finite"),
+        (lambda: InexactInput.honest(np.array([[np.nan, 2.0]]), [1]), r"A has a non-finite entry nan at index \(0, 0"),
+        (lambda: InexactInput.honest([[1]], [1], precision_cap=10**9), "precision_cap=1000000000 exceeds the largest"),
+        (lambda: InexactInput.honest(None, [1]), "A=None must be a vector or a matrix"),
+        (lambda: InexactInput.honest([[1]], np.array([1j])), "y has complex dtype"),
+        (lambda: InexactInput(lambda n: 0, lambda n: 0, None, (1,)), "shape_A=None must be a tuple"),
+        (lambda: InexactInput(None, lambda n: 0, (1, 1), (1,)), "answer_A=None must be callable"),
+        (lambda: InexactInput(lambda n: 0, lambda n: 0, (1, 1), (1,), problem=3), "problem=3 must be a ProblemSpec"),
+        (lambda: InexactInput(lambda n: 0, lambda n: 0, (1, 1), (1,), problem={"lam": 1}), "must be an object with"),
+        (lambda: InexactInput.scripted(lambda n: 0, lambda n: 0, [[1]], [1], check="no"), "check='no' must be True"),
+        (lambda: InexactInput.scripted(None, lambda n: 0, [[1]], [1]), "script_A=None must be callable"),
+        (lambda: ProblemSpec("P3", lam=float("nan")), "lam=nan is not finite"),
+        (lambda: ProblemSpec("P3", lam="abc"), "lam='abc' is not a rational"),
+        (lambda: ProblemSpec("P3", lam=-1), "lam=-1 must be positive"),
+        (lambda: ProblemSpec("P1", eta=True), "eta=True must be a number, not a bool"),
+        (lambda: ProblemSpec("P3", lam=1, weights=3), "weights=3 must be a sequence"),
+        (lambda: ProblemSpec("P3", lam=1, weights=[1, None]), r"weights\[1\]=None"),
+        (lambda: ProblemSpec(["P3"]), r"problem name=\['P3'\] must be"),
+        (lambda: ProblemSpec.from_json(None), "problem=None must be an object"),
+        (lambda: ProblemSpec.from_json({"name": "P3", "mu": 1}), "unknown fields"),
     ],
 )
 def test_bad_input(call, match):
-    with pytest.raises(Smale18Error, match=match):
+    with _time_limit(10), pytest.raises(Smale18Error, match=match):
         call()
+
+
+def test_huge_queries_are_refused_at_once():
+    """A query for n = 10^8 must not start a 10^8-bit computation: the cap (at most 2^20) refuses it first."""
+    import time
+
+    inp = InexactInput.honest([[1, 2]], [1], precision_cap=2**20)
+    t0 = time.perf_counter()
+    with pytest.raises(PrecisionCapExceeded, match="n=100000000 exceeds the precision cap of 1048576 bits"):
+        inp.A(10**8)
+    with pytest.raises(Smale18Error, match="n=100000000 exceeds the largest supported precision"):
+        dct2(4).approx(10**8)
+    assert time.perf_counter() - t0 < 1
+    assert inp.log.cap_hit
+
+
+def test_problem_spec_reads_exactly():
+    spec = ProblemSpec("P1", eta="1/3", weights=[np.int64(2**60 + 1), "1/2"])
+    assert spec.eta == Fraction(1, 3) and spec.weights == (2**60 + 1, Fraction(1, 2))
+    assert ProblemSpec.from_json(spec.to_json()) == spec
+
+
+def _time_limit(seconds):
+    """Fail instead of hanging when a regression makes a refused input start a huge computation."""
+    import contextlib
+    import signal
+
+    @contextlib.contextmanager
+    def limit():
+        def alarm(signum, frame):
+            raise TimeoutError(f"still running after {seconds} s")
+
+        previous = signal.signal(signal.SIGALRM, alarm)
+        signal.setitimer(signal.ITIMER_REAL, seconds)
+        try:
+            yield
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, previous)
+
+    return limit()
