@@ -10,6 +10,7 @@ from verify.operators import (
     coordinate_weights,
     fwht2,
     level_sparsities,
+    level_weights,
     phantom,
     variable_density_mask,
     wavelet_level_map,
@@ -85,3 +86,74 @@ def test_bad_input(kwargs, match):
     args.update(kwargs)
     with pytest.raises(Smale18Error, match=match):
         SampledTransform(**args)
+
+
+# -- issue 12: every input bounded and checked ----------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "call, match",
+    [
+        (lambda: SampledTransform(True, "fourier", np.ones((1, 1), bool)), "n=True must be"),
+        (lambda: SampledTransform(2**20, "fourier", np.ones((2, 2), bool)), "n=1048576 must be"),
+        (lambda: SampledTransform(16.0, "fourier", np.ones((16, 16), bool)), "n=16.0 must be"),
+        (lambda: SampledTransform(16, "fourier", np.ones((16, 16), bool), levels=2.5), "levels=2.5 must"),
+        (lambda: SampledTransform(16, "fourier", np.ones((16, 16), bool), wavelet=["haar"]), "wavelet="),
+        (lambda: SampledTransform(16, "fourier", np.ones((16, 16), bool), levels=1).matvec(np.ones(7)),
+         "x must have"),
+        (lambda: SampledTransform(16, "fourier", np.ones((16, 16), bool), levels=1).rmatvec(np.ones(7)),
+         "z must have"),
+        (lambda: variable_density_mask(10**9, 0.5), "n=1000000000 must be"),
+        (lambda: variable_density_mask(16, float("nan")), "fraction=nan must lie in"),
+        (lambda: variable_density_mask(16, "0.5"), "fraction='0.5' must lie in"),
+        (lambda: variable_density_mask(16, 0.5, seed=-1), "seed=-1 must be"),
+        (lambda: variable_density_mask(16, 0.5, levels=0), "levels=0 must be"),
+        (lambda: variable_density_mask(16, 0.5, center=float("inf")), "center=inf must lie in"),
+        (lambda: phantom(-3), "n=-3 must be"),
+        (lambda: phantom(10**6), "n=1000000 must be"),
+        (lambda: level_weights([2, 0]), r"sparsities\[1\]=0 must be"),
+        (lambda: level_weights([2, True]), r"sparsities\[1\]=True must be"),
+    ],
+)
+def test_bad_arguments_are_refused(call, match):
+    with pytest.raises(Smale18Error, match=match):
+        call()
+
+
+def test_level_sparsities_bad_coefficients():
+    A = SampledTransform(16, "dct", np.ones((16, 16), bool), levels=2)
+    with pytest.raises(Smale18Error, match="coeffs must be"):
+        level_sparsities(A, np.ones(5))
+    with pytest.raises(Smale18Error, match="coeffs must be"):
+        level_sparsities(A, np.full(A.N, np.nan))
+    with pytest.raises(Smale18Error, match="rel_threshold=2 must lie in"):
+        level_sparsities(A, np.ones(A.N), rel_threshold=2)
+    assert level_sparsities(A, np.zeros(A.N)) == [1, 1, 1]
+
+
+# -- verify.balls.operator_norm_upper (bounded work, exact reading) ----------------------------------------------------
+from fractions import Fraction  # noqa: E402
+
+from verify.balls import operator_norm_upper  # noqa: E402
+
+
+@pytest.mark.parametrize("A, kwargs, match", [
+    (np.array([[1, None]]), {}, "dtype object"),
+    (np.array([["a"]]), {}, "dtype <U1"),
+    (np.array([[True]]), {}, "dtype bool"),
+    (np.array([[np.nan]]), {}, "NaN or infinite"),
+    (np.ones(3), {}, "2-D"),
+    (np.ones((2, 2)), {"squarings": 100}, r"squarings=100 must be an integer in \[0, 16\]"),
+    (np.ones((2, 2)), {"squarings": True}, "squarings=True"),
+    (np.ones((2, 2)), {"prec_bits": 10**6}, "prec_bits=1000000"),
+    (np.ones((2000, 2000)), {}, "at most"),
+    ("abc", {}, "not a string"),
+])
+def test_operator_norm_upper_bad_input(A, kwargs, match):
+    with pytest.raises(Smale18Error, match=match):
+        operator_norm_upper(A, **kwargs)
+
+
+def test_operator_norm_upper_reads_wide_integers_exactly():
+    big = 2**60 + 100
+    bound = operator_norm_upper(np.array([[big]], dtype=np.int64))
+    assert big <= bound < big + 1  # not rounded to the float 2^60 + 96 or 2^60 + 128
+    assert 5 <= operator_norm_upper(np.array([[3 + 4j]])) <= 5 * Fraction(101, 100)  # rank 2: factor 2^(1/128)

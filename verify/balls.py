@@ -12,33 +12,80 @@ import numpy as np
 
 from oracle import ExactArray, Smale18Error, _arb
 
-__all__ = ["operator_norm_upper"]
+__all__ = ["operator_norm_upper", "MAX_GRAM_SIDE", "MAX_ENTRIES"]
+
+#: largest side of the Gram matrix (min(m, N)) that operator_norm_upper squares in ball arithmetic
+MAX_GRAM_SIDE = 1024
+#: most entries of a matrix (or of the dense matrix formed from an operator) operator_norm_upper accepts
+MAX_ENTRIES = 1 << 22
+
+
+def _check_args(squarings, prec_bits) -> None:
+    for value, name, lo, hi in ((squarings, "squarings", 0, 16), (prec_bits, "prec_bits", 16, 4096)):
+        if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) or not lo <= value <= hi:
+            raise Smale18Error(f"{name}={value!r} must be an integer in [{lo}, {hi}]")
+
+
+def _check_size(shape) -> None:
+    if len(shape) != 2 or min(shape) < 1:
+        raise Smale18Error(f"A must be a non-empty 2-D matrix, got shape {tuple(shape)}")
+    if min(shape) > MAX_GRAM_SIDE or shape[0] * shape[1] > MAX_ENTRIES:
+        raise Smale18Error(f"A has shape {tuple(shape)}: at most {MAX_ENTRIES} entries and min(m, N) <= "
+                           f"{MAX_GRAM_SIDE} (the Gram matrix is squared in ball arithmetic)")
 
 
 def operator_norm_upper(A, squarings: int = 6, prec_bits: int = 64) -> Fraction:
     """A certified upper bound ``L >= ||A||_2``.
 
-    ``A`` is a float64 array (its entries read as the exact dyadics they are), an :class:`oracle.ExactArray`, or a
-    linear operator with ``matmat`` (then its dense matrix is formed by applying it to the identity — exact only if
-    the operator's own arithmetic is, so pass a dense array when the bound must be about the true operator).
-    Method: the smaller Gram matrix ``G`` in ball arithmetic, then ``lambda_max(G) <= trace(G^q)^(1/q)``, ``q = 2^k``
-    (:func:`oracle._arb.spectral_norm_upper`); within a factor ``rank^(1/(2q))`` of the true norm.
+    ``A`` is a real or complex float/integer array (its entries read as the exact numbers they are; a complex
+    matrix through its real form ``[[Re, -Im], [Im, Re]]``, which has the same singular values, doubled), an
+    :class:`oracle.ExactArray`, or a linear operator with ``matmat`` (then its dense matrix is formed by applying it
+    to the identity — exact only if the operator's own arithmetic is, so pass a dense array when the bound must be
+    about the true operator). Method: the smaller Gram matrix ``G`` in ball arithmetic, then
+    ``lambda_max(G) <= trace(G^q)^(1/q)``, ``q = 2^k`` (:func:`oracle._arb.spectral_norm_upper`); within a factor
+    ``rank^(1/(2q))`` of the true norm.
+
+    Refused (:class:`Smale18Error`): ``squarings`` outside ``[0, 16]``, ``prec_bits`` outside ``[16, 4096]``,
+    bool/object/string arrays, NaN or infinite entries, long doubles float64 cannot hold, more than
+    ``MAX_ENTRIES`` entries or ``min(m, N) > MAX_GRAM_SIDE``.
 
     >>> operator_norm_upper(np.array([[3.0, 0.0], [0.0, 4.0]])) < Fraction(41, 10)
     True
     """
+    _check_args(squarings, prec_bits)
     if isinstance(A, ExactArray):
+        _check_size(A.shape)
         M = A.enclose(prec_bits + 64)
     else:
         if hasattr(A, "matmat") and not isinstance(A, np.ndarray):
-            A = A.matmat(np.eye(A.shape[1]))
-        A = np.asarray(A)
-        if A.ndim != 2 or not np.all(np.isfinite(A)):
-            raise Smale18Error("A must be a finite 2-D array")
+            shape = tuple(getattr(A, "shape", ()))
+            if len(shape) != 2 or not all(isinstance(d, (int, np.integer)) for d in shape):
+                raise Smale18Error("an operator A needs a 2-D integer shape")
+            _check_size(shape)
+            A = A.matmat(np.eye(shape[1]))
+        if isinstance(A, (str, bytes)):
+            raise Smale18Error("A must be a numeric 2-D array, not a string")
+        try:
+            A = np.asarray(A)
+        except (TypeError, ValueError) as exc:
+            raise Smale18Error(f"A must be a numeric 2-D array: {str(exc)[:80]}") from None
+        if A.dtype.kind not in "fiuc":
+            raise Smale18Error(f"A has dtype {A.dtype}; pass a real or complex float or integer array")
+        if A.ndim != 2:
+            raise Smale18Error(f"A must be a finite 2-D array, got shape {A.shape}")
+        _check_size(A.shape)
+        if A.dtype.kind in "fc" and A.dtype.itemsize > (16 if A.dtype.kind == "c" else 8):
+            narrow = A.astype(np.complex128 if A.dtype.kind == "c" else np.float64)
+            with np.errstate(all="ignore"):
+                if not np.all(narrow.astype(A.dtype) == A):
+                    raise Smale18Error("A has long-double entries that float64 cannot hold exactly")
+            A = narrow
+        if not np.all(np.isfinite(A)):
+            raise Smale18Error("A must be a finite 2-D array (it has a NaN or infinite entry)")
         if np.iscomplexobj(A):
             A = np.block([[A.real, -A.imag], [A.imag, A.real]])  # same singular values, doubled
         with flint.ctx.workprec(prec_bits):
-            M = flint.arb_mat(A.tolist())
+            M = flint.arb_mat(A.tolist())  # floats exactly; integers as exact integers, rounded into a ball if wide
     bound2 = _arb.spectral_norm_upper(M, prec_bits=prec_bits, squarings=squarings)
     with flint.ctx.workprec(prec_bits):
         return _arb.upper_fraction(_arb.arb_from_fraction(bound2).sqrt())

@@ -25,10 +25,27 @@ import scipy.sparse.linalg as sla
 
 from oracle import Smale18Error
 
+#: largest image side n (n x n images, n^2 wavelet coefficients) the operators accept
+MAX_SIDE = 4096
+
 __all__ = [
     "SampledTransform", "variable_density_mask", "wavelet_level_map", "level_sparsities", "level_weights",
-    "coordinate_weights", "fwht2", "phantom",
+    "coordinate_weights", "fwht2", "phantom", "MAX_SIDE",
 ]
+
+
+def _int_arg(value, name: str, lo: int, hi: int) -> int:
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) or not lo <= value <= hi:
+        raise Smale18Error(f"{name}={value!r} must be an integer in [{lo}, {hi}]")
+    return int(value)
+
+
+def _real_arg(value, name: str, lo: float, hi: float, open_lo: bool = False) -> float:
+    ok = isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, (bool, np.bool_))
+    x = float(value) if ok else None
+    if not ok or not (np.isfinite(x) and (lo < x if open_lo else lo <= x) and x <= hi):
+        raise Smale18Error(f"{name}={value!r} must lie in {'(' if open_lo else '['}{lo}, {hi}]")
+    return x
 
 
 def fwht2(X: np.ndarray) -> np.ndarray:
@@ -66,10 +83,16 @@ class SampledTransform:
 
     def __post_init__(self):
         n = self.n
-        if n < 2 or n & (n - 1):
-            raise Smale18Error(f"n={n} must be a power of two")
-        if self.transform not in ("fourier", "dct", "hadamard"):
+        if isinstance(n, (bool, np.bool_)) or not isinstance(n, (int, np.integer)) or not 2 <= n <= MAX_SIDE \
+                or n & (n - 1):
+            raise Smale18Error(f"n={n!r} must be a power of two in [2, {MAX_SIDE}]")
+        object.__setattr__(self, "n", int(n))
+        if not isinstance(self.transform, str) or self.transform not in ("fourier", "dct", "hadamard"):
             raise Smale18Error(f"transform={self.transform!r} must be 'fourier', 'dct' or 'hadamard'")
+        if not isinstance(self.wavelet, str):
+            raise Smale18Error(f"wavelet={self.wavelet!r} must be the name of an orthogonal discrete wavelet")
+        if isinstance(self.levels, (bool, np.bool_)) or not isinstance(self.levels, (int, np.integer)):
+            raise Smale18Error(f"levels={self.levels!r} must be an integer")
         mask = np.asarray(self.mask, dtype=bool)
         if mask.shape != (n, n) or not mask.any():
             raise Smale18Error(f"mask must be a non-empty boolean {n}x{n} array")
@@ -129,12 +152,16 @@ class SampledTransform:
     # -- A and A* ---------------------------------------------------------------------------------------------------
     def matvec(self, x: np.ndarray) -> np.ndarray:
         x = np.asarray(x)
+        if x.ndim not in (1, 2) or x.shape[0] != self.N:
+            raise Smale18Error(f"x must have shape ({self.N},) or ({self.N}, k), got {x.shape}")
         if x.ndim == 2:
             return np.stack([self.matvec(col) for col in x.T], axis=1)
         return self._T(self.synthesis(x.real)).reshape(-1)[self._idx]
 
     def rmatvec(self, z: np.ndarray) -> np.ndarray:
         z = np.asarray(z)
+        if z.ndim not in (1, 2) or z.shape[0] != self.m:
+            raise Smale18Error(f"z must have shape ({self.m},) or ({self.m}, k), got {z.shape}")
         if z.ndim == 2:
             return np.stack([self.rmatvec(col) for col in z.T], axis=1)
         full = np.zeros(self.N, dtype=self.dtype)
@@ -160,8 +187,11 @@ def variable_density_mask(n: int, fraction: float, seed: int = 0, levels: int = 
     """A seeded ``n x n`` sampling mask in concentric levels (by frequency radius, DC at the corner as ``fft2`` has it):
     the central disc of relative radius ``center`` fully sampled, then ``levels`` annuli with densities falling like
     ``1/k``, scaled so that about ``fraction`` of the plane is sampled."""
-    if not 0 < fraction <= 1:
-        raise Smale18Error(f"fraction={fraction} must lie in (0, 1]")
+    n = _int_arg(n, "n", 1, MAX_SIDE)
+    fraction = _real_arg(fraction, "fraction", 0, 1, open_lo=True)
+    seed = _int_arg(seed, "seed", 0, 2**63 - 1)
+    levels = _int_arg(levels, "levels", 1, 64)
+    center = _real_arg(center, "center", 0, 1)
     rng = np.random.default_rng(seed)
     f = np.fft.fftfreq(n)
     radius = np.sqrt(f[:, None] ** 2 + f[None, :] ** 2) / np.sqrt(0.5)
@@ -189,6 +219,10 @@ def wavelet_level_map(op: SampledTransform) -> np.ndarray:
 
 def level_sparsities(op: SampledTransform, coeffs: np.ndarray, rel_threshold: float = 1e-2) -> list[int]:
     """Local sparsities ``s_k``: coefficients per level above ``rel_threshold`` times the largest (at least 1)."""
+    coeffs = np.asarray(coeffs)
+    if coeffs.shape != (op.N,) or coeffs.dtype.kind not in "fiu" or not np.all(np.isfinite(coeffs)):
+        raise Smale18Error(f"coeffs must be a finite real vector of length {op.N}")
+    rel_threshold = _real_arg(rel_threshold, "rel_threshold", 0, 1)
     levels = wavelet_level_map(op)
     big = np.abs(coeffs) > rel_threshold * np.abs(coeffs).max()
     return [max(1, int(np.sum(big & (levels == k)))) for k in range(op.levels + 1)]
@@ -202,12 +236,18 @@ def coordinate_weights(op: SampledTransform, sparsities) -> np.ndarray:
 
 def level_weights(sparsities) -> list[Fraction]:
     """``w_(k) = sqrt(s / s_k)`` (``s = sum s_k``), as the float64 values read exactly."""
+    if isinstance(sparsities, (str, bytes)) or not hasattr(sparsities, "__iter__"):
+        raise Smale18Error(f"sparsities={sparsities!r} must be a list of positive integers")
+    sparsities = [_int_arg(sk, f"sparsities[{k}]", 1, 2**40) for k, sk in enumerate(sparsities)]
+    if not sparsities:
+        raise Smale18Error("sparsities must not be empty")
     s = sum(sparsities)
     return [Fraction(float(np.sqrt(s / sk))) for sk in sparsities]
 
 
 def phantom(n: int) -> np.ndarray:
-    """A Shepp–Logan-like phantom of side ``n`` (ellipses; values in [0, 1])."""
+    """A Shepp–Logan-like phantom of side ``n`` (ellipses; values in [0, 1]); ``1 <= n <= MAX_SIDE``."""
+    n = _int_arg(n, "n", 1, MAX_SIDE)
     y, x = np.mgrid[-1:1:complex(0, n), -1:1:complex(0, n)]
     ellipses = [  # (intensity, a, b, x0, y0, angle in degrees)
         (1.0, 0.69, 0.92, 0.0, 0.0, 0), (-0.8, 0.6624, 0.874, 0.0, -0.0184, 0), (-0.2, 0.11, 0.31, 0.22, 0.0, -18),

@@ -13,7 +13,9 @@ arithmetic. Both return :class:`~verify.certificates.Certificate` objects whose 
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
+from decimal import Decimal
 from fractions import Fraction
 
 import flint
@@ -26,41 +28,88 @@ from .certificates import (
     CheckResult,
     decode_floats,
     encode_floats,
+    exact_rational,
     matrix_digest,
     parse_fraction,
     register_checker,
+    register_validator,
 )
 
 __all__ = [
     "SparsityInLevels", "certify", "refute", "rnsp_violation", "nsp_constant", "NSPConstant", "KIND_CERT", "KIND_REFUTE",
+    "MAX_DIM", "MAX_CHECK_WORK", "MAX_NSP_SLICES",
 ]
 
 KIND_CERT = "rnsp-levels"
 KIND_REFUTE = "rnsp-levels-violation"
 _PREC = 64
 
+#: largest number of rows or columns of a matrix that certify, refute and check accept
+MAX_DIM = 1024
+#: largest ``m * N^2`` (the size of the ball product ``Y^T A``) that certify and check accept: 512 x 1024 checks in
+#: about 4 s on one core (proofs_notes/rnsp.md, "Limits")
+MAX_CHECK_WORK = 1 << 29
+#: largest number of slices ``C(N, d - 1)`` that :func:`nsp_constant` enumerates
+MAX_NSP_SLICES = 200_000
+
+
+def _check_shape_limits(m: int, N: int, name: str = "A") -> None:
+    if not (1 <= m <= MAX_DIM and 1 <= N <= MAX_DIM):
+        raise Smale18Error(f"{name} has shape ({m}, {N}); each side must lie in [1, {MAX_DIM}]")
+    if m * N * N > MAX_CHECK_WORK:
+        raise Smale18Error(f"{name} has shape ({m}, {N}): m * N^2 = {m * N * N} exceeds the limit {MAX_CHECK_WORK} "
+                           "(the check forms the N x N matrix Y^T A in ball arithmetic)")
+
+
+def _is_int(v) -> bool:
+    return isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_))
+
+
+def _int_tuple(values, name: str) -> tuple:
+    if isinstance(values, (str, bytes, dict)) or not hasattr(values, "__iter__"):
+        raise Smale18Error(f"{name}={values!r} must be a list of integers")
+    out = []
+    for k, v in enumerate(values):
+        if not _is_int(v):
+            raise Smale18Error(f"{name}[{k}]={v!r} must be an integer (not {type(v).__name__})")
+        out.append(int(v))
+    if len(out) > MAX_DIM:
+        raise Smale18Error(f"{name} has {len(out)} entries, more than {MAX_DIM}")
+    return tuple(out)
+
 
 @dataclass(frozen=True)
 class SparsityInLevels:
-    """Level ends ``M`` (increasing, last = N), local sparsities ``s`` and exact level weights ``w``."""
+    """Level ends ``M`` (strictly increasing positive integers, last = N), local sparsities ``s`` (integers with
+    ``0 <= s_k <= M_k - M_(k-1)``, not all zero) and exact positive level weights ``w``.
+
+    Refused (:class:`Smale18Error` naming the argument): non-integers (bools, floats such as 20.9 or 1.9, strings),
+    lengths that differ, more than ``MAX_DIM`` levels, and weights that are not exact positive rationals (see
+    :func:`verify.certificates.exact_rational`)."""
 
     M: tuple
     s: tuple
     w: tuple
 
     def __post_init__(self):
-        M, s, w = tuple(int(v) for v in self.M), tuple(int(v) for v in self.s), tuple(Fraction(v) for v in self.w)
+        M, s = _int_tuple(self.M, "levels"), _int_tuple(self.s, "sparsity")
+        if isinstance(self.w, (str, bytes, dict)) or not hasattr(self.w, "__iter__"):
+            raise Smale18Error(f"weights={self.w!r} must be a list of positive rationals")
+        w = tuple(exact_rational(v, f"weights[{k}]") for k, v in enumerate(self.w))
         if not (len(M) == len(s) == len(w) >= 1):
-            raise Smale18Error(f"levels={M}, sparsity={s} and weights={w} must have the same positive length")
+            raise Smale18Error(f"levels={M}, sparsity={s} and weights={tuple(map(str, w))} must have the same "
+                               "positive length")
         prev = 0
         for k, (end, sk, wk) in enumerate(zip(M, s, w)):
             if end <= prev:
                 raise Smale18Error(f"levels={M} must be strictly increasing positive integers")
-            if not 1 <= sk <= end - prev:
-                raise Smale18Error(f"sparsity[{k}]={sk} must lie in [1, {end - prev}] (the size of level {k})")
+            if not 0 <= sk <= end - prev:
+                raise Smale18Error(f"sparsity[{k}]={sk} must lie in [0, {end - prev}] (the size of level {k})")
             if wk <= 0:
                 raise Smale18Error(f"weights[{k}]={wk} must be positive")
             prev = end
+        if sum(s) == 0:
+            raise Smale18Error(f"sparsity={s} must not be all zero")
         object.__setattr__(self, "M", M)
         object.__setattr__(self, "s", s)
         object.__setattr__(self, "w", w)
@@ -94,57 +143,128 @@ class SparsityInLevels:
 
     @classmethod
     def from_json(cls, d: dict) -> "SparsityInLevels":
+        """From a certificate's ``data`` (levels and sparsity JSON integers, weights rational strings)."""
+        if not isinstance(d, dict) or not all(k in d for k in ("levels", "sparsity", "weights")):
+            raise Smale18Error("data must hold levels, sparsity and weights")
+        weights = d["weights"]
+        if not isinstance(weights, list) or len(weights) > MAX_DIM:
+            raise Smale18Error(f"weights must be a list of at most {MAX_DIM} rationals")
+        if not isinstance(d["levels"], list) or not isinstance(d["sparsity"], list):
+            raise Smale18Error("levels and sparsity must be lists of integers")
         try:
             return cls(tuple(d["levels"]), tuple(d["sparsity"]),
-                       tuple(parse_fraction(v, "weights") for v in d["weights"]))
-        except (KeyError, TypeError) as exc:
-            raise Smale18Error(f"not a sparsity-in-levels record: {exc}") from None
+                       tuple(parse_fraction(v, f"weights[{k}]") for k, v in enumerate(weights)))
+        except Smale18Error as exc:
+            raise Smale18Error(f"data.{exc}") from None
 
     @classmethod
     def make(cls, N: int, sparsity, levels=None, weights=None) -> "SparsityInLevels":
         """One level ``[N]`` by default. Default weights: 1 for one level; for several, the float64 value of
-        ``sqrt(s / s_k)`` read exactly (the reference code's weights, as exact dyadics)."""
-        s = (sparsity,) if isinstance(sparsity, (int, np.integer)) else tuple(sparsity)
-        M = (N,) if levels is None else tuple(levels)
-        if M[-1] != N:
+        ``sqrt(s / s_k)`` read exactly (the reference code's weights, as exact dyadics); a level with ``s_k = 0``
+        then needs explicit weights."""
+        if not _is_int(N) or not 1 <= N <= MAX_DIM:
+            raise Smale18Error(f"N={N!r} must be an integer in [1, {MAX_DIM}]")
+        s = (sparsity,) if _is_int(sparsity) else _int_tuple(sparsity, "sparsity")
+        M = (int(N),) if levels is None else _int_tuple(levels, "levels")
+        if not M or M[-1] != N:
             raise Smale18Error(f"levels={M} must end at N={N}")
         if weights is None:
-            total = sum(s)
-            weights = [1] * len(s) if len(s) == 1 else [Fraction(float(np.sqrt(total / sk))) for sk in s]
-        return cls(M, s, tuple(Fraction(v) for v in weights))
+            if len(s) == 1:
+                weights = [1]
+            else:
+                if not all(sk >= 1 for sk in s):
+                    raise Smale18Error(f"sparsity={s}: default weights sqrt(s/s_k) need one s_k >= 1 per level; "
+                                       "give weights explicitly")
+                total = sum(s)
+                weights = [Fraction(float(np.sqrt(total / sk))) for sk in s]
+        return cls(M, s, weights)
 
 
 def _top_sum(values: list[Fraction], k: int) -> Fraction:
     return sum(sorted(values, reverse=True)[:k], Fraction(0))
 
 
+def _real_matrix(A, name: str = "A") -> np.ndarray:
+    """``A`` as a float64 array holding exactly the given real numbers (float16/32/64, integers up to 2^53 or any
+    integer a double holds, long doubles that are doubles); 2-D, finite, within the size limits. Complex, bool,
+    object and string arrays are refused: rounding or dropping part of a matrix would certify another one."""
+    if isinstance(A, (str, bytes)):
+        raise Smale18Error(f"{name} must be a 2-D array of real numbers, not a string")
+    try:
+        arr = np.asarray(A)
+    except (TypeError, ValueError) as exc:
+        raise Smale18Error(f"{name} must be a 2-D array of real numbers: {str(exc)[:80]}") from None
+    if np.iscomplexobj(arr):
+        raise Smale18Error(f"{name} is complex: certify, refute and nsp_constant handle real matrices only "
+                           "(proofs_notes/rnsp.md, 'Complex matrices')")
+    if arr.ndim != 2:
+        raise Smale18Error(f"{name} must be a 2-D array, got shape {arr.shape}")
+    kind = arr.dtype.kind
+    if kind not in "fiu":
+        raise Smale18Error(f"{name} has dtype {arr.dtype}; pass a real float or integer array (or a named exact "
+                           "matrix, verify.named)")
+    _check_shape_limits(arr.shape[0], arr.shape[1], name)
+    out = arr.astype(np.float64)
+    if kind == "f" and arr.dtype.itemsize > 8:
+        with np.errstate(invalid="ignore", over="ignore"):
+            if not np.all((out.astype(arr.dtype) == arr) | ~np.isfinite(arr)):
+                raise Smale18Error(f"{name} has long-double entries that float64 cannot hold exactly")
+    if kind in "iu":
+        big = np.abs(arr.astype(object)) > 2**53 if arr.dtype.itemsize >= 8 else np.zeros(arr.shape, bool)
+        for v in arr[big].tolist():
+            if int(float(v)) != int(v):
+                raise Smale18Error(f"{name} has the integer entry {v}, which float64 cannot hold exactly")
+    if not np.all(np.isfinite(out)):
+        raise Smale18Error(f"{name} must be a finite 2-D float array (it has a NaN or infinite entry)")
+    return out
+
+
 def _matrix_and_data(A):
     """(float64 matrix, ball enclosure at _PREC+64 bits, data record)."""
     if isinstance(A, ExactArray):
-        enc = A.enclose(_PREC + 64)
-        approx = np.asarray(A.approx(60), dtype=float)
+        if len(A.shape) != 2:
+            raise Smale18Error(f"A must be a matrix, got shape {A.shape}")
+        _check_shape_limits(*A.shape)
         name = getattr(A, "name_for_certificate", None)
         if name is None:
             raise Smale18Error("an exact matrix needs a rebuildable name; use a named matrix or a float array")
+        enc = A.enclose(_PREC + 64)
+        approx = np.asarray(A.approx(60), dtype=float)
         return approx, enc, {"matrix": {"named": name}}
-    arr = np.asarray(A, dtype=float)
-    if arr.ndim != 2 or not np.all(np.isfinite(arr)):
-        raise Smale18Error("A must be a finite 2-D float array")
+    arr = _real_matrix(A)
     with flint.ctx.workprec(_PREC):
         enc = flint.arb_mat(arr.tolist())
     return arr, enc, {"matrix": encode_floats(arr), "sha256": matrix_digest(arr)}
 
 
-def _rebuild_matrix(data: dict):
-    rec = data.get("matrix")
+def _matrix_shape(data: dict) -> tuple[int, int]:
+    """The shape of a certificate's matrix, without building it (a named one is only parsed), within the limits."""
+    rec = data.get("matrix") if isinstance(data, dict) else None
     if not isinstance(rec, dict):
-        raise Smale18Error("data has no matrix")
+        raise Smale18Error("data.matrix must be an object: {named: ...} or {shape, hex}")
+    if "named" in rec:
+        from .named import named_shape
+
+        m, N = named_shape(rec["named"])
+    else:
+        shape = rec.get("shape")
+        if not (isinstance(shape, list) and len(shape) == 2 and all(type(d) is int for d in shape)):
+            raise Smale18Error(f"data.matrix.shape={shape!r} must be two integers")
+        m, N = shape
+    _check_shape_limits(m, N, "data.matrix")
+    return m, N
+
+
+def _rebuild_matrix(data: dict):
+    """(ball enclosure of the certificate's matrix, shape); a float matrix must match its SHA-256 digest."""
+    m, N = _matrix_shape(data)
+    rec = data["matrix"]
     if "named" in rec:
         from .named import named_matrix
 
         A = named_matrix(rec["named"])
         return A.enclose(_PREC + 64), A.shape
-    arr = decode_floats(rec)
+    arr = decode_floats(rec, "data.matrix", ndim=2)
     if data.get("sha256") != matrix_digest(arr):
         raise Smale18Error("the matrix does not match its sha256 digest")
     with flint.ctx.workprec(_PREC):
@@ -153,8 +273,13 @@ def _rebuild_matrix(data: dict):
 
 # -- the rigorous bound from a witness Y ----------------------------------------------------------------------------
 def _bounds_from_witness(A_enc: flint.arb_mat, Y: np.ndarray, lv: SparsityInLevels, method: str) -> dict:
-    """Exact upper bounds (q, rho, gamma) from ``B = I - Y^T A`` in ball arithmetic (proofs_notes/rnsp.md)."""
+    """Exact upper bounds (q, rho, gamma) from ``B = I - Y^T A`` in ball arithmetic (proofs_notes/rnsp.md); rho and
+    gamma are None when q >= 1, all three None when an entry bound of B overflows float64."""
     m, N = A_enc.nrows(), A_enc.ncols()
+    if lv.N != N:
+        raise Smale18Error(f"levels end at {lv.N} but the matrix has {N} columns")
+    if not isinstance(Y, np.ndarray) or Y.dtype != np.float64:
+        raise Smale18Error("witness Y must be a float64 array")
     if Y.shape != (m, N):
         raise Smale18Error(f"witness Y has shape {Y.shape}, expected ({m}, {N})")
     if not np.all(np.isfinite(Y)):
@@ -168,6 +293,8 @@ def _bounds_from_witness(A_enc: flint.arb_mat, Y: np.ndarray, lv: SparsityInLeve
             B[i, i] = 1 - P[i, i]
         rows = B.tolist()
     absB = _abs_upper_floats(rows)  # |B_ij| <= _safe_up(absB[i, j]), and _safe_up is increasing
+    if not np.all(np.isfinite(absB)):  # an entry of B beyond the float range: no finite bound from this witness
+        return {"q": None, "rho": None, "gamma": None}
     ranges = list(lv.ranges())
     if method == "entrywise":
         colmax = absB.max(axis=0)
@@ -208,7 +335,25 @@ def _safe_up(u: float) -> Fraction:
 
 
 # -- finding Y ---------------------------------------------------------------------------------------------------------
+class _NoWitness(Exception):
+    """The solver found no witness (its failure proves nothing: certify answers UNKNOWN)."""
+
+
 def _find_Y(A: np.ndarray, lv: SparsityInLevels, method: str) -> np.ndarray:
+    """A witness Y for ``A``: the solvers see ``A 2^-e`` (largest entry in [1/2, 1), an exact scaling up to
+    underflow) and the answer is scaled back by ``2^-e``, so badly scaled matrices do not break them. Raises
+    :class:`_NoWitness` when a solver fails."""
+    big = float(np.max(np.abs(A))) if A.size else 0.0
+    e = math.frexp(big)[1] if big > 0 else 0
+    Y = _find_Y_scaled(np.ldexp(A, -e), lv, method)
+    with np.errstate(over="ignore", under="ignore"):
+        Y = np.ldexp(Y, -e)
+    if not np.all(np.isfinite(Y)):
+        raise _NoWitness("the witness found has a non-finite entry")
+    return Y
+
+
+def _find_Y_scaled(A: np.ndarray, lv: SparsityInLevels, method: str) -> np.ndarray:
     m, N = A.shape
     w = np.array([float(v) for v in lv.column_weights()])
     if method == "entrywise":
@@ -222,17 +367,23 @@ def _find_Y(A: np.ndarray, lv: SparsityInLevels, method: str) -> np.ndarray:
         for i in range(N):
             e = np.zeros(N)
             e[i] = 1
-            res = linprog(c, A_ub=A_ub, b_ub=np.concatenate([-e, e]), bounds=[(None, None)] * m + [(0, None)],
-                          method="highs")
+            try:
+                res = linprog(c, A_ub=A_ub, b_ub=np.concatenate([-e, e]), bounds=[(None, None)] * m + [(0, None)],
+                              method="highs")
+            except (ValueError, ArithmeticError) as exc:
+                raise _NoWitness(f"the LP for column {i} failed: {type(exc).__name__}: {exc}") from None
             if res.status != 0:
-                raise Smale18Error(f"the LP for column {i} failed: {res.message}")
+                raise _NoWitness(f"the LP for column {i} failed: {res.message}")
             t = res.x[-1]
             # among near-optimal y, take one of small l1 norm (small gamma): variables (y+, y-)
             c2 = np.ones(2 * m)
             A2 = np.block([[-A.T, A.T], [A.T, -A.T]])
             b2 = np.concatenate([-e + 1.02 * t * w + 1e-12, e + 1.02 * t * w + 1e-12])
-            res2 = linprog(c2, A_ub=A2, b_ub=b2, bounds=[(0, None)] * (2 * m), method="highs")
-            Y[:, i] = res2.x[:m] - res2.x[m:] if res2.status == 0 else res.x[:m]
+            try:
+                res2 = linprog(c2, A_ub=A2, b_ub=b2, bounds=[(0, None)] * (2 * m), method="highs")
+            except (ValueError, ArithmeticError):
+                res2 = None
+            Y[:, i] = res2.x[:m] - res2.x[m:] if res2 is not None and res2.status == 0 else res.x[:m]
         return Y
     if method == "column":
         import cvxpy as cp
@@ -242,56 +393,96 @@ def _find_Y(A: np.ndarray, lv: SparsityInLevels, method: str) -> np.ndarray:
         Bm = np.eye(N) - Yv.T @ A
         cons = []
         for j in range(N):
-            terms = [cp.sum_largest(cp.square(Bm[list(r), j]), sk) for r, sk in zip(lv.ranges(), lv.s)]
+            terms = [cp.sum_largest(cp.square(Bm[list(r), j]), sk) for r, sk in zip(lv.ranges(), lv.s) if sk > 0]
             cons.append(cp.sum(cp.hstack(terms)) <= t * float(w[j]) ** 2)
-        cp.Problem(cp.Minimize(t + 1e-4 * cp.sum_squares(Yv)), cons).solve()
+        try:
+            cp.Problem(cp.Minimize(t + 1e-4 * cp.sum_squares(Yv)), cons).solve()
+        except (cp.error.SolverError, ArithmeticError, ValueError) as exc:
+            raise _NoWitness(f"the column SOCP failed: {type(exc).__name__}: {exc}") from None
         if Yv.value is None:
-            raise Smale18Error("the column SOCP failed")
+            raise _NoWitness("the column SOCP returned no solution")
         return np.asarray(Yv.value, dtype=float)
     raise Smale18Error(f"method={method!r} must be 'entrywise' or 'column'")
+
+
+def _plain_decimal(value: Fraction, direction: str, digits: int = 12) -> str:
+    """``format_bound`` (outward rounding to ``digits`` significant digits) written without an exponent, so that it
+    matches the schema's rational pattern: the same number, e.g. ``1.24E-8`` -> ``0.0000000124``."""
+    return format(Decimal(format_bound(value, direction, digits)), "f")
 
 
 def certify(A, sparsity, levels=None, weights=None, method: str = "entrywise") -> Certificate:
     """Search a certificate of the weighted rNSPL of order ``(s, M)``; return a CERTIFIED certificate if the proven
     ``rho`` is below 1, else an UNKNOWN one (never REFUTED: failing to certify proves nothing).
 
+    ``A``: a real float or integer array (read exactly as float64; complex, object and non-finite arrays are
+    refused, as are values float64 cannot hold), or a named exact matrix (:mod:`verify.named`); at most
+    ``MAX_DIM`` rows and columns and ``m N^2 <= MAX_CHECK_WORK`` (what the check accepts). The claimed ``rho`` and
+    ``gamma`` are upper ends of ball enclosures rounded up to 12 digits, written as plain decimals. A solver failure
+    gives UNKNOWN with the reason in ``witness["failure"]``.
+
     >>> rng = np.random.default_rng(0)
     >>> cert = certify(rng.standard_normal((30, 40)), 1)
     >>> cert.status, cert.check().valid
     (<Status.CERTIFIED: 'certified'>, True)
+    >>> certify(np.ones((2, 3)) * 1j, 1)
+    Traceback (most recent call last):
+    ...
+    oracle._errors.Smale18Error: A is complex: certify, refute and nsp_constant handle real matrices only ...
     """
+    if method not in ("entrywise", "column"):
+        raise Smale18Error(f"method={method!r} must be 'entrywise' or 'column'")
     arr, enc, data = _matrix_and_data(A)
     lv = SparsityInLevels.make(arr.shape[1], sparsity, levels, weights)
-    Y = _find_Y(arr, lv, method)
-    bounds = _bounds_from_witness(enc, Y, lv, method)
     data.update(lv.to_json())
+    try:
+        Y = _find_Y(arr, lv, method)
+    except _NoWitness as exc:
+        reason = " ".join(str(exc).split())[:300]
+        claim = {"rho": None, "gamma": None, "q": None}
+        return Certificate(KIND_CERT, Status.UNKNOWN, claim, data, {"method": method, "failure": reason})
+    bounds = _bounds_from_witness(enc, Y, lv, method)
     witness = {"method": method, "Y": encode_floats(Y)}
     if bounds["rho"] is None or bounds["rho"] >= 1:
-        claim = {"rho": None, "gamma": None, "q": format_bound(bounds["q"], "up", 12)}
-        return Certificate(KIND_CERT, Status.UNKNOWN, claim, data, witness)
-    claim = {"rho": format_bound(bounds["rho"], "up", 12), "gamma": format_bound(bounds["gamma"], "up", 12)}
+        q = None if bounds["q"] is None else format_bound(bounds["q"], "up", 12)
+        return Certificate(KIND_CERT, Status.UNKNOWN, {"rho": None, "gamma": None, "q": q}, data, witness)
+    claim = {"rho": _plain_decimal(bounds["rho"], "up"), "gamma": _plain_decimal(bounds["gamma"], "up")}
     return Certificate(KIND_CERT, Status.CERTIFIED, claim, data, witness)
 
 
+def _non_negative(value: Fraction, name: str) -> Fraction:
+    if value < 0:
+        raise Smale18Error(f"{name}={value} must be non-negative (the rNSP constants are >= 0)")
+    return value
+
+
 def _claim_context(cert: Certificate):
-    """The rebuilt matrix enclosure, the levels and the claimed (rho, gamma) of a certificate (raises if malformed)."""
+    """The rebuilt matrix enclosure, the levels and the claimed (rho, gamma) of a certificate (raises if malformed,
+    including a negative rho or gamma)."""
     A_enc, _ = _rebuild_matrix(cert.data)
     lv = SparsityInLevels.from_json(cert.data)
     if lv.N != A_enc.ncols():
         raise Smale18Error(f"levels end at {lv.N} but the matrix has {A_enc.ncols()} columns")
-    rho = parse_fraction(cert.claim.get("rho"), "claim.rho")
-    gamma = parse_fraction(cert.claim.get("gamma"), "claim.gamma")
+    if not isinstance(cert.claim, dict):
+        raise Smale18Error("claim must be an object with rho and gamma")
+    rho = _non_negative(parse_fraction(cert.claim.get("rho"), "claim.rho"), "claim.rho")
+    gamma = _non_negative(parse_fraction(cert.claim.get("gamma"), "claim.gamma"), "claim.gamma")
     return A_enc, lv, rho, gamma
 
 
 @register_checker(KIND_CERT)
 def _check_certificate(cert: Certificate) -> CheckResult:
+    """Valid iff the status is CERTIFIED, the claimed rho is below 1, and the bounds proven from the witness Y
+    (Theorem 1 of proofs_notes/rnsp.md, in ball arithmetic) are at most the claimed (rho, gamma)."""
     if cert.status is not Status.CERTIFIED:
         return CheckResult(False, {}, f"status is {cert.status}, nothing is claimed")
     A_enc, lv, rho, gamma = _claim_context(cert)
-    Y = decode_floats(cert.witness.get("Y", {}))
-    b = _bounds_from_witness(A_enc, Y, lv, str(cert.witness.get("method")))
+    witness = cert.witness if isinstance(cert.witness, dict) else {}
+    Y = decode_floats(witness.get("Y"), "witness.Y", ndim=2)
+    b = _bounds_from_witness(A_enc, Y, lv, str(witness.get("method")))
     rec = {k: (None if v is None else format_bound(v, "up", 12)) for k, v in b.items()}
+    if b["q"] is None:
+        return CheckResult(False, rec, "an entry of B = I - Y^T A exceeds the float64 range: no bound")
     if b["rho"] is None:
         return CheckResult(False, rec, f"the witness gives q >= 1 ({rec['q']}): no bound")
     if not rho < 1:
@@ -304,12 +495,53 @@ def _check_certificate(cert: Certificate) -> CheckResult:
 
 
 # -- refutation -------------------------------------------------------------------------------------------------------
+def _support_indices(support, N: int, name: str = "support") -> list[int]:
+    """``support`` as a list of distinct integer indices in ``[0, N)`` (JSON/Python integers, numpy integers; not
+    bools, floats or strings), else :class:`Smale18Error`."""
+    if isinstance(support, np.ndarray):
+        support = support.tolist() if support.ndim == 1 else None
+    if not isinstance(support, (list, tuple)):
+        raise Smale18Error(f"{name} must be a list of integer indices")
+    if len(support) > N:
+        raise Smale18Error(f"{name} has {len(support)} entries, more than N={N}")
+    out = []
+    for k, i in enumerate(support):
+        if not _is_int(i) or not 0 <= i < N:
+            raise Smale18Error(f"{name}[{k}]={i!r} must be an integer index in [0, {N})")
+        out.append(int(i))
+    if len(set(out)) != len(out):
+        raise Smale18Error(f"{name} repeats an index")
+    return out
+
+
+def _real_vector(v, N: int, name: str = "v") -> np.ndarray:
+    """``v`` as a finite real float64 vector of length N, holding exactly the given values."""
+    arr = _real_matrix(np.asarray(v).reshape(1, -1) if np.ndim(v) == 1 else v, name)
+    if arr.shape != (1, N):
+        raise Smale18Error(f"{name} must be a vector of length {N}, got shape {np.shape(v)}")
+    return arr[0]
+
+
 def rnsp_violation(A_enc: flint.arb_mat, v: np.ndarray, support, lv: SparsityInLevels, rho: Fraction,
                    gamma: Fraction) -> tuple[Fraction, Fraction]:
-    """Enclosure ``(lo, hi)`` of ``||v_D||_2 - rho ||v_{D^c}||_{l1,w}/sqrt(xi) - gamma ||A v||_2``; a violation is
-    proven when ``lo > 0``."""
+    """Exact ``(lo, hi)`` with ``lo <= ||v_D||_2 - rho ||v_{D^c}||_{1,w}/sqrt(xi) - gamma ||A v||_2 <= hi`` for every
+    matrix ``A`` in the ball matrix ``A_enc``; a violation at ``D`` is proven when ``lo > 0``.
+
+    ``v``: a real vector of length N read exactly as float64; ``support``: distinct integer indices in ``[0, N)``
+    (admissibility for ``lv`` is the caller's check, :func:`_admissible`); ``rho, gamma``: exact rationals
+    ``>= 0`` (the rounding directions below rely on the signs: with ``rho, gamma >= 0`` subtracting the upper bounds
+    of ``tail/sqrt(xi)`` and ``||Av||`` gives a lower bound). Raises :class:`Smale18Error` otherwise."""
+    if not isinstance(A_enc, flint.arb_mat):
+        raise Smale18Error("A_enc must be a python-flint arb_mat")
+    if not isinstance(lv, SparsityInLevels):
+        raise Smale18Error("lv must be a SparsityInLevels")
     N = A_enc.ncols()
-    D = set(int(i) for i in support)
+    if lv.N != N:
+        raise Smale18Error(f"levels end at {lv.N} but the matrix has {N} columns")
+    rho = _non_negative(exact_rational(rho, "rho"), "rho")
+    gamma = _non_negative(exact_rational(gamma, "gamma"), "gamma")
+    v = _real_vector(v, N)
+    D = set(_support_indices(support, N))
     w = lv.column_weights()
     vf = [Fraction(float(x)) for x in v]
     head2 = sum((vf[i] ** 2 for i in D), Fraction(0))
@@ -320,14 +552,22 @@ def rnsp_violation(A_enc: flint.arb_mat, v: np.ndarray, support, lv: SparsityInL
     head_lo, head_hi = _arb.sqrt_bounds(head2, head2, 128)
     res_lo, res_hi = _arb.sqrt_bounds(lo2, hi2, 128)
     sxi_lo, sxi_hi = _arb.sqrt_bounds(lv.xi, lv.xi, 128)
+    if sxi_lo <= 0:
+        raise Smale18Error(f"xi={lv.xi} is too small to bound sqrt(xi) away from 0 at 128 bits")
     lo = head_lo - rho * tail / sxi_lo - gamma * res_hi
     hi = head_hi - rho * tail / sxi_hi - gamma * res_lo
     return lo, hi
 
 
 def _admissible(support, lv: SparsityInLevels) -> bool:
+    """True iff ``support`` is a list of distinct integer indices in ``[0, N)`` (not bools, floats or strings) with
+    at most ``s_k`` of them in level ``k``."""
+    try:
+        D = _support_indices(support, lv.N)
+    except Smale18Error:
+        return False
     for r, sk in zip(lv.ranges(), lv.s):
-        if sum(1 for i in support if i in r) > sk:
+        if sum(1 for i in D if i in r) > sk:
             return False
     return True
 
@@ -431,18 +671,22 @@ def refute(A, sparsity, rho, gamma, levels=None, weights=None, seed: int = 0) ->
     """Search ``(v, Delta)`` violating the rNSPL with constants ``(rho, gamma)``; REFUTED (with the exact vector and
     support) when a violation is proven in ball arithmetic, UNKNOWN otherwise.
 
+    ``A`` as in :func:`certify` (real only); ``rho, gamma``: exact non-negative rationals; ``seed``: an integer in
+    ``[0, 2^63)``.
+
     >>> A = np.array([[1.0, 1.0, 0.0], [0.0, 0.0, 1.0]])   # two equal columns
     >>> refute(A, 1, rho="1/2", gamma=10).status
     <Status.REFUTED: 'refuted'>
     """
+    rho = _non_negative(exact_rational(rho, "rho"), "rho")
+    gamma = _non_negative(exact_rational(gamma, "gamma"), "gamma")
+    if not _is_int(seed) or not 0 <= seed < 2**63:
+        raise Smale18Error(f"seed={seed!r} must be an integer in [0, 2^63)")
     arr, enc, data = _matrix_and_data(A)
     lv = SparsityInLevels.make(arr.shape[1], sparsity, levels, weights)
-    rho, gamma = Fraction(rho), Fraction(gamma)
-    if rho < 0 or gamma < 0:
-        raise Smale18Error(f"rho={rho} and gamma={gamma} must be non-negative")
     data.update(lv.to_json())
     claim = {"rho": str(rho), "gamma": str(gamma)}
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(int(seed))
     for v in _candidates(arr, lv, rng):
         if not np.all(np.isfinite(v)) or not np.any(v):
             continue
@@ -456,18 +700,52 @@ def refute(A, sparsity, rho, gamma, levels=None, weights=None, seed: int = 0) ->
 
 @register_checker(KIND_REFUTE)
 def _check_refutation(cert: Certificate) -> CheckResult:
+    """Valid iff the status is REFUTED, the claimed rho and gamma are non-negative, the support is admissible
+    (distinct integer indices, at most s_k per level) and the lower end of the violation's enclosure is > 0."""
     if cert.status is not Status.REFUTED:
         return CheckResult(False, {}, f"status is {cert.status}, nothing is claimed")
     A_enc, lv, rho, gamma = _claim_context(cert)
-    v = decode_floats(cert.witness.get("v", {}))
-    D = cert.witness.get("support")
-    if not isinstance(D, list) or not _admissible(D, lv) or any(not 0 <= int(i) < lv.N for i in D):
-        return CheckResult(False, {}, "the support is not admissible for the levels")
+    witness = cert.witness if isinstance(cert.witness, dict) else {}
+    v = decode_floats(witness.get("v"), "witness.v", ndim=1)
+    if v.shape != (lv.N,):
+        raise Smale18Error(f"witness.v has shape {list(v.shape)}, expected [{lv.N}]")
+    D = witness.get("support")
+    if not _admissible(D, lv):
+        return CheckResult(False, {}, "the support is not admissible for the levels (distinct integer indices in "
+                                      f"[0, {lv.N}), at most s_k={list(lv.s)} per level)")
     lo, hi = rnsp_violation(A_enc, v, D, lv, rho, gamma)
     rec = {"margin_lower": format_bound(lo, "down", 8)}
     if lo > 0:
         return CheckResult(True, rec, "the vector violates the inequality (proven)")
     return CheckResult(False, rec, "the violation is not proven")
+
+
+@register_validator(KIND_CERT)
+@register_validator(KIND_REFUTE)
+def _validate_record(cert: Certificate) -> None:
+    """The structural conditions the schema cannot state (run by ``Certificate.from_json`` after the schema): the
+    matrix's shape within the limits (a named matrix is parsed, not built), its hex list of m*N entries, levels
+    ending at N with valid sparsities and weights, the witness's shapes, support indices below N."""
+    m, N = _matrix_shape(cert.data)
+    rec = cert.data["matrix"]
+    if "hex" in rec and len(rec["hex"]) != m * N:
+        raise Smale18Error(f"data.matrix.hex has {len(rec['hex'])} entries; shape [{m}, {N}] needs {m * N}")
+    lv = SparsityInLevels.from_json(cert.data)
+    if lv.N != N:
+        raise Smale18Error(f"data.levels={list(lv.M)} must end at N={N}, the number of columns of the matrix")
+    if cert.status is not Status.UNKNOWN:
+        for key in ("rho", "gamma"):
+            _non_negative(parse_fraction(cert.claim.get(key), f"claim.{key}"), f"claim.{key}")
+    w = cert.witness
+    if cert.kind == KIND_CERT and "Y" in w:
+        if w["Y"]["shape"] != [m, N]:
+            raise Smale18Error(f"witness.Y.shape={w['Y']['shape']} must be [{m}, {N}], the matrix's shape")
+        if len(w["Y"]["hex"]) != m * N:
+            raise Smale18Error(f"witness.Y.hex has {len(w['Y']['hex'])} entries; shape [{m}, {N}] needs {m * N}")
+    if cert.kind == KIND_REFUTE and "v" in w:
+        if w["v"]["shape"] != [N] or len(w["v"]["hex"]) != N:
+            raise Smale18Error(f"witness.v must have shape [{N}] and {N} entries (the matrix has {N} columns)")
+        _support_indices(w["support"], N, "witness.support")
 
 
 # -- exact decision for small N ------------------------------------------------------------------------------------
@@ -490,20 +768,20 @@ class NSPConstant:
 
 
 def _integer_matrix(A) -> flint.fmpz_mat:
+    """An integer matrix with the kernel of ``A``: ``A`` times the common denominator of its entries, in Python
+    integers / fmpz (a float64 matrix is read exactly: denominators are powers of two up to 2^1074, far past int64).
+    ``A``: a rational :class:`~oracle.ExactArray` or a real float/integer array as in :func:`certify`."""
     if isinstance(A, ExactArray):
+        if len(A.shape) != 2:
+            raise Smale18Error(f"A must be a matrix, got shape {A.shape}")
+        _check_shape_limits(*A.shape)
         if not A.is_rational:
             raise Smale18Error("the exact decision needs a rational matrix")
-        q = A.to_fmpq_mat()
-        num, den = q.numer_denom()
+        num, _ = A.to_fmpq_mat().numer_denom()
         return num
-    arr = np.asarray(A, dtype=float)
-    if arr.ndim != 2 or not np.all(np.isfinite(arr)):
-        raise Smale18Error("A must be a finite 2-D float array")
-    fr = [[Fraction(float(v)) for v in row] for row in arr]
-    den = 1
-    for row in fr:
-        for v in row:
-            den = den * v.denominator // np.gcd(den, v.denominator)
+    arr = _real_matrix(A)
+    fr = [[Fraction(float(v)) for v in row] for row in arr.tolist()]
+    den = math.lcm(*(v.denominator for row in fr for v in row))
     return flint.fmpz_mat([[int(v * den) for v in row] for row in fr])
 
 
@@ -537,6 +815,10 @@ def nsp_constant(A, sparsity, levels=None, weights=None) -> NSPConstant:
     """The exact ``rho*`` for a rational matrix (small N): enumerate the lines ``ker A ∩ {v_T = 0}``, ``|T| = d - 1``
     (the vertices of every cross-section polytope), each with its best admissible support.
 
+    ``A``: a real float/integer array (read exactly) or a rational exact matrix; complex matrices are refused. The
+    constant is over real kernel vectors. At most ``MAX_NSP_SLICES`` slices ``C(N, d - 1)`` are enumerated
+    (``d = dim ker A``); more raises :class:`Smale18Error`.
+
     >>> nsp_constant(np.array([[1.0, 1.0, 1.0]]), 1).rho2    # ker = {v1 + v2 + v3 = 0}: |v_i| <= the other two
     Fraction(1, 1)
     """
@@ -549,6 +831,10 @@ def nsp_constant(A, sparsity, levels=None, weights=None) -> NSPConstant:
     K, d = M.nullspace()
     if d == 0:
         return NSPConstant(Fraction(0), tuple([Fraction(0)] * N), tuple(), 0)
+    slices = math.comb(N, d - 1)
+    if slices > MAX_NSP_SLICES:
+        raise Smale18Error(f"the exact decision would enumerate C({N}, {d - 1}) = {slices} slices, more than "
+                           f"MAX_NSP_SLICES={MAX_NSP_SLICES}; it is for small N (the problem is NP-hard)")
     K = flint.fmpz_mat([[K[i, j] for j in range(d)] for i in range(N)])
     best, best_v, best_D = Fraction(-1), None, None
     for _, vec in _slice_vectors(K, itertools.combinations(range(N), d - 1)):
