@@ -1,5 +1,7 @@
 """The classification paradox: witnesses against the piece-count lemma, and the certified stable network."""
 
+from fractions import Fraction
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -86,3 +88,73 @@ def test_bad_input():
     assert not certify_stable(ReLUNet(((np.ones((2, 2)), np.zeros(2)), (np.ones((1, 2)), np.zeros(1)))),
                               family, X).holds
     assert certify_stable(stable_network(family), family, X).holds
+
+
+def _constant_net(value: float) -> ReLUNet:
+    """A ReLU network whose output is ``value`` everywhere (one hidden neuron that is always 0)."""
+    return ReLUNet(((np.zeros((1, 2)), np.zeros(1)), (np.zeros((1, 1)), np.array([value]))))
+
+
+def test_certify_stable_refuses_a_neighbourhood_that_leaves_its_stripe():
+    """Issue 12 item 6: a constant network is not 'equal to f' on a neighbourhood across which f changes."""
+    family = StripeFamily(K=10)
+    half = family.eps / 2
+    t = float(Fraction(1, 2) - half / 2)  # in I_2 = (1/3, 1/2) (label 1); [t - eps/2, t + eps/2] contains 1/2
+    assert family.label(Fraction(t)) == 1 and family.label(Fraction(t) + half) == 0
+    cert = certify_stable(_constant_net(1.0), family, np.array([[t, float(family.delta)]]))
+    assert not cert.holds and "stripe" in cert.reason
+    # on the boundary point itself (f(1/2) = 0, f = 1 just below it) and outside the family's domain
+    assert not certify_stable(_constant_net(0.0), family, np.array([[0.5, 0.0]])).holds
+    assert not certify_stable(_constant_net(0.0), family, np.array([[2.0, 0.0]])).holds
+    # a neighbourhood well inside a label-1 stripe: the constant network does equal f there
+    inside = certify_stable(_constant_net(1.0), family, np.array([[float(Fraction(5, 12)), float(family.delta)]]))
+    assert inside.holds and inside.margin == Fraction(1, 2)
+
+
+def test_certify_stable_bad_input():
+    family = StripeFamily(K=10)
+    for X, match in ((np.array([[np.nan, 0.0]]), "X"), (np.ones(3), "X"), (np.zeros((0, 2)), "X"),
+                     ("abc", "X"), (np.array([[-0.5, 0.0]]), "X")):
+        with pytest.raises(Smale18Error, match=match):
+            certify_stable(stable_network(family), family, X)
+
+
+def _one_point_per_interval(family, ks):
+    """Data points at the midpoints of the intervals I_k, k in ks, with their false feature."""
+    X = []
+    for k in ks:
+        lo, hi = family.interval(k)
+        t = float((lo + hi) / 2)
+        X.append((t, float(family.delta) * family.label(Fraction(t))))
+    return np.array(X)
+
+
+def test_witness_guarantee_needs_alternating_labels():
+    """Issue 12 item 8: ten points of the same label and an affine network: no flip, and none may be guaranteed."""
+    family = StripeFamily(K=20)
+    X = _one_point_per_interval(family, range(2, 21, 2))  # I_2, I_4, ..., I_20: all label 1
+    affine = ReLUNet(((np.zeros((1, 2)), np.array([1.0])),))
+    rep = witnesses(affine, family, X)
+    assert rep.n == 10 and rep.P == 1 and rep.count == 0
+    assert rep.alternations == 0 and rep.guaranteed == 0
+    # all 20 intervals: the labels alternate 19 times and the lemma's ceil(n/2 - P) = 9 is recovered
+    rep = witnesses(affine, family, _one_point_per_interval(family, range(1, 21)))
+    assert rep.alternations == 19 and rep.guaranteed == 9 and rep.count >= 9
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(0, 10**6), st.lists(st.integers(1, 4), min_size=0, max_size=2),
+       st.sets(st.integers(1, 30), min_size=1))
+def test_witness_guarantee_holds_for_any_subset_of_intervals(seed, widths, ks):
+    """Any labels (any subset of the intervals), any network: flips >= ceil((alternations - 2P + 1)/2)."""
+    rng = np.random.default_rng(seed)
+    sizes = [2] + widths + [1]
+    net = ReLUNet(tuple((rng.standard_normal((sizes[i + 1], sizes[i])), rng.standard_normal(sizes[i + 1]))
+                        for i in range(len(sizes) - 1)))
+    family = StripeFamily(K=30)
+    rep = witnesses(net, family, _one_point_per_interval(family, sorted(ks)))
+    labels = [family.label(Fraction(t)) for t, _ in sorted(family.witness_points(_one_point_per_interval(family, ks)))]
+    alternations = sum(1 for a, b in zip(labels, labels[1:]) if a != b)
+    assert rep.alternations == alternations
+    assert rep.guaranteed == max(0, -(-(alternations - 2 * rep.P + 1) // 2))
+    assert rep.count >= rep.guaranteed

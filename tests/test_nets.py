@@ -197,3 +197,32 @@ def test_firenet_layers_with_a_fast_operator_match_the_dense_ones():
     assert np.allclose(net_d.forward(y), net_o.forward(y), rtol=1e-12, atol=1e-14)
     g = np.random.default_rng(0).standard_normal(24)
     assert np.allclose(net_d.vjp(y, g)[0], net_o.vjp(y, g)[0], rtol=1e-9, atol=1e-12)
+
+
+def test_a_given_L_A_is_proven_or_refused():
+    """Issue 12 item 7: a caller's L_A below ||A||_2 is refused for a dense matrix (it used to be trusted)."""
+    A, _ = _instance(6)
+    norm = Fraction(float(np.linalg.norm(A, 2)))
+    with pytest.raises(Smale18Error, match="L_A=.* is not proven to be >= \\|\\|A\\|\\|_2"):
+        firenet(A, L_A=norm / 4)
+    with pytest.raises(Smale18Error, match="L_A=.*must be a rational"):
+        firenet(A, L_A="abc")
+    assert firenet(A).L_A_source == "derived"
+    assert firenet(A, L_A=norm * Fraction(101, 100)).L_A_source == "checked"
+    assert firenet(sla.aslinearoperator(A), L_A=norm * 2).L_A_source == "supplied"  # an operator: a hypothesis
+    with pytest.raises(Smale18Error, match="restarts=20000 must be a positive integer \\(at most 10000\\)"):
+        firenet(A, restarts=20000)
+    with pytest.raises(Smale18Error, match="layers"):
+        firenet(A, restarts=1000, inner=1000).network()
+
+
+def test_ball_evaluation_refuses_inputs_float64_would_round():
+    """forward_ball encloses the output for the input *as given*: a complex input (its imaginary part used to be
+    dropped with a warning) or an integer float64 cannot hold is refused, not rounded."""
+    net = _random_network(0)
+    for y, match in ((np.ones(3) + 1j, "y must hold real"), (np.array([2**60 + 1, 0, 0]), "above 2\\^53"),
+                     (np.array(["a", "b", "c"]), "y must hold real")):
+        with pytest.raises(Smale18Error, match=match):
+            net.forward_ball(y)
+    exact = net.forward_ball(np.array([2**52 + 1, 0, 0]))  # an integer float64 holds: fine
+    assert exact.nrows() == net.N

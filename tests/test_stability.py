@@ -70,16 +70,31 @@ def test_bad_input():
 
 
 def test_firenet_analytic_layer_bounds_dominate_the_true_norms():
+    """The closed-form bounds of an operator FIRENET's layers against the norms of their dense matrices (observed,
+    float64: the tolerance is the float64 evaluation of the dense matrices, not slack in the bounds)."""
+    import scipy.sparse.linalg as sla
+
     rng = np.random.default_rng(1)
     A = rng.standard_normal((6, 10)) / np.sqrt(6)
-    f = firenet(A, lam=0.1, restarts=2, inner=3, eps0=3.0)
+    f = firenet(sla.aslinearoperator(A), lam=0.1, restarts=2, inner=3, eps0=3.0)
+    assert f.L_A_source == "operator-columns"
     net = f.network()
     bounds = f.layer_norm_bounds(net)
     for layer in net.layers:
         if isinstance(layer, Affine):
             for M in (layer.W, layer.R):
                 if M is not None:
-                    assert np.linalg.norm(M, 2) <= float(bounds[id(M)]) * (1 + 1e-9) + 1e-15
+                    dense = M if isinstance(M, np.ndarray) else M.matmat(np.eye(M.shape[1]))
+                    assert np.linalg.norm(dense, 2) <= float(bounds[id(M)]) * (1 + 1e-9) + 1e-15
+    # a dense FIRENET's layers are dense matrices: lipschitz_upper bounds them itself, in ball arithmetic
+    dense_f = firenet(A, lam=0.1, restarts=2, inner=3, eps0=3.0)
+    with pytest.raises(Smale18Error, match="linear operator"):
+        dense_f.layer_norm_bounds(dense_f.network())
+    with pytest.raises(Smale18Error, match="this FIRENET's network"):
+        f.layer_norm_bounds(dense_f.network())
+    assert lipschitz_upper(dense_f.network()) >= lipschitz_upper(net, bounds) / 10**6  # both finite, certified
+    with pytest.raises(Smale18Error, match="norm_bounds"):
+        lipschitz_upper(net, {id(net.layers[0].R): "abc"})
 
 
 def test_demonstration_pair():
@@ -91,3 +106,20 @@ def test_demonstration_pair():
     assert pair.trained.output_change >= 10 * pair.firenet.output_change  # observed: about 35x
     assert pair.firenet.amplification <= float(pair.firenet_bound)  # observed below certified (a loose bound)
     assert pair.trained.amplification <= float(pair.trained_bound) * (1 + 1e-9)
+
+
+@pytest.mark.parametrize("eps0", [3.0, 1.7, 5.3])
+def test_firenet_layer_bounds_use_the_float_scales_the_layers_apply(eps0):
+    """The output map multiplies by the float64 fl(1/(p alpha)) and the skip holds fl(-sigma alpha): the exact norms of
+    these maps are those floats, which may exceed the exact 1/(p alpha), sigma alpha by an ulp. The bounds must cover
+    the maps as built (they used to be the exact products, an ulp too small)."""
+    import scipy.sparse.linalg as sla
+
+    A = np.random.default_rng(1).standard_normal((6, 10)) / np.sqrt(6)
+    f = firenet(sla.aslinearoperator(A), lam=0.1, restarts=2, inner=3, eps0=eps0)
+    net = f.network()
+    bounds = f.layer_norm_bounds(net)
+    affine = [layer for layer in net.layers if isinstance(layer, Affine)]
+    assert bounds[id(affine[-1].W)] >= Fraction(abs(1 / (f.inner * f.alphas()[-1])))
+    for layer in affine[1:-1:2]:
+        assert bounds[id(layer.R)] >= Fraction(float(np.max(np.abs(layer.R))))

@@ -6,8 +6,9 @@ products when ``Psi`` is a smale18 :class:`~verify.nets.Network` (or a ``vjp`` i
 central differences (derivative-free). Everything it reports is *observed*: a perturbation found is a lower bound on
 the worst case.
 
-:func:`lipschitz_upper` is *certified*: an upper bound on the global (hence local) Lipschitz constant of a layer
-network in the Euclidean norms, from certified norms of the affine layers; nonlinear layers here are 1-Lipschitz.
+:func:`lipschitz_upper` is *certified* when the norms of the affine layers are (dense layers: bounded here in ball
+arithmetic; operator layers: the caller's bounds): an upper bound on the global (hence local) Lipschitz constant of a
+layer network in the Euclidean norms; nonlinear layers here are 1-Lipschitz.
 A result then reads "attack found amplification >= a; certified amplification <= b".
 """
 
@@ -23,6 +24,7 @@ from oracle import Smale18Error, format_bound
 
 from .balls import operator_norm_upper
 from .nets import Affine, Network
+from .nets._checks import exact_rational
 
 __all__ = ["AttackResult", "worst_case_perturbation", "lipschitz_upper"]
 
@@ -122,14 +124,24 @@ def worst_case_perturbation(
 
 
 def lipschitz_upper(net: Network, norm_bounds: dict | None = None) -> Fraction:
-    """Certified upper bound on the Lipschitz constant of ``y -> net(y)`` in the Euclidean norms.
+    """Upper bound on the Lipschitz constant of ``y -> net(y)`` in the Euclidean norms, exact and rounded up.
 
-    Recursion over layers: the state's constant ``L`` becomes ``||W|| L + ||R||`` through an affine layer (certified
-    bounds from :func:`verify.balls.operator_norm_upper`, cached per matrix, or from ``norm_bounds[id(M)]`` supplied by
-    the caller for operators) and stays ``L`` through soft-thresholding, ReLU, tanh and ball projections (each is
-    1-Lipschitz). Deep networks get exponentially loose bounds; see ``proofs_notes/stability.md``.
+    Recursion over layers: the state's constant ``L`` becomes ``||W|| L + ||R||`` through an affine layer and stays
+    ``L`` through soft-thresholding, ReLU, tanh and ball projections (each is 1-Lipschitz). The norms of dense
+    matrices are bounded here in ball arithmetic (:func:`verify.balls.operator_norm_upper`, cached per matrix); a
+    linear-operator layer needs ``norm_bounds[id(operator)]`` from the caller. The result is **certified** when every
+    bound in ``norm_bounds`` is (e.g. :meth:`verify.nets.Firenet.layer_norm_bounds` of a FIRENET whose ``L_A_source``
+    is not "supplied"); otherwise it holds under the caller's bounds as hypotheses. Supplied bounds must be
+    non-negative rationals (Smale18Error otherwise). Deep networks get exponentially loose bounds; see
+    ``proofs_notes/stability.md``.
     """
-    norm_bounds = dict(norm_bounds or {})
+    if not isinstance(net, Network):
+        raise Smale18Error(f"net must be a verify.nets.Network, got {type(net).__name__}")
+    if norm_bounds is not None and not isinstance(norm_bounds, dict):
+        raise Smale18Error("norm_bounds must be a dict {id(matrix or operator): bound}")
+    norm_bounds = {key: exact_rational(value, f"norm_bounds[{key}]") for key, value in (norm_bounds or {}).items()}
+    if any(value < 0 for value in norm_bounds.values()):
+        raise Smale18Error("norm_bounds must hold non-negative bounds")
 
     def bound(M):
         key = id(M)
@@ -137,7 +149,7 @@ def lipschitz_upper(net: Network, norm_bounds: dict | None = None) -> Fraction:
             if not isinstance(M, np.ndarray):
                 raise Smale18Error("an operator layer needs its norm bound in norm_bounds[id(operator)]")
             norm_bounds[key] = operator_norm_upper(M)
-        return Fraction(norm_bounds[key])
+        return norm_bounds[key]
 
     L = Fraction(0)
     for layer in net.layers:

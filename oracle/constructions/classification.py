@@ -16,15 +16,48 @@ piecewise-linear analysis, that it equals ``f`` on the whole ``eps/2``-neighbour
 from __future__ import annotations
 
 import math
+import numbers
+import re
 from dataclasses import dataclass
 from fractions import Fraction
 
 import numpy as np
 
-from .._errors import Smale18Error, check_dense_layers
+from .._errors import Smale18Error, check_dense_layers, check_int_range
 
-__all__ = ["StripeFamily", "ReLUNet", "piece_bound", "witnesses", "search_witnesses", "stable_network",
-           "certify_stable", "WitnessReport", "StabilityCertificate"]
+_MAX_K = 10**5
+_MAX_POINTS = 10**6
+_MAX_BITS = 4096
+_RATIONAL = re.compile(r"[+-]?\d{1,1300}(/\d{1,1300})?")
+
+
+def _rational(value, name: str) -> Fraction:
+    """An exact rational argument: an int, a finite float, a Fraction or a string ``"p/q"``, with numerator and
+    denominator of at most 4096 bits (so that no argument makes exact arithmetic explode)."""
+    bad = f'{name} must be a rational (an int, a finite float, a Fraction or a string "p/q")'
+    if isinstance(value, (bool, np.bool_)):
+        raise Smale18Error(bad)
+    if isinstance(value, str):
+        if not _RATIONAL.fullmatch(value.strip()):
+            raise Smale18Error(bad)
+        try:
+            out = Fraction(value.strip())
+        except ZeroDivisionError:
+            raise Smale18Error(f"{name} has a zero denominator") from None
+    elif isinstance(value, Fraction):
+        out = value
+    elif isinstance(value, numbers.Integral):
+        out = Fraction(int(value))
+    elif isinstance(value, (float, np.floating)) and np.isfinite(value):
+        out = Fraction(float(value))
+    else:
+        raise Smale18Error(bad)
+    if max(out.numerator.bit_length(), out.denominator.bit_length()) > _MAX_BITS:
+        raise Smale18Error(f"{name} has a numerator or denominator of more than {_MAX_BITS} bits")
+    return out
+
+__all__ = ["StripeFamily", "ReLUNet", "piece_bound", "guaranteed_flips", "witnesses", "search_witnesses",
+           "stable_network", "certify_stable", "WitnessReport", "StabilityCertificate"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -82,13 +115,17 @@ class StripeFamily:
     eps: Fraction | None = None
 
     def __post_init__(self):
-        if isinstance(self.K, bool) or not isinstance(self.K, int) or self.K < 2:
-            raise Smale18Error(f"K={self.K!r} must be an integer >= 2")
-        a, d = Fraction(self.a), Fraction(self.delta)
+        K = self.K
+        if isinstance(K, (bool, np.bool_)) or not isinstance(K, numbers.Integral) or not 2 <= K <= _MAX_K:
+            shown = (f"<an integer of {int(self.K).bit_length()} bits>" if isinstance(self.K, numbers.Integral)
+                     and int(self.K).bit_length() > 64 else repr(self.K)[:60])
+            raise Smale18Error(f"K={shown} must be an integer >= 2 (at most {_MAX_K})")
+        object.__setattr__(self, "K", int(self.K))
+        a, d = _rational(self.a, "a"), _rational(self.delta, "delta")
         if a <= 0 or d <= 0:
             raise Smale18Error(f"a={a} and delta={d} must be positive")
         narrow = a / self.K - a / (self.K + 1)
-        eps = narrow / 4 if self.eps is None else Fraction(self.eps)
+        eps = narrow / 4 if self.eps is None else _rational(self.eps, "eps")
         if not 0 < eps < narrow / 2:
             raise Smale18Error(f"eps={eps} must lie in (0, {narrow / 2}) (half the narrowest interval)")
         object.__setattr__(self, "a", a)
@@ -104,8 +141,10 @@ class StripeFamily:
         return self.a / (k + 1), self.a / k
 
     def sample(self, per_interval: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
-        """``(X, y)``: ``per_interval`` points in each shrunk interval (dyadic floats, seeded), with the false feature."""
-        rng = np.random.default_rng(seed)
+        """``(X, y)``: ``per_interval`` points in each shrunk interval (dyadic floats, seeded), with the false feature.
+        ``K * per_interval <= 10^6`` points; ``seed`` a non-negative integer."""
+        check_int_range(per_interval, "per_interval", 1, _MAX_POINTS // self.K)
+        rng = np.random.default_rng(check_int_range(seed, "seed", 0, 2**63 - 1))
         X, y = [], []
         for k in range(1, self.K + 1):
             lo, hi = self.interval(k)
@@ -117,46 +156,102 @@ class StripeFamily:
                 y.append(lab)
         return np.array(X), np.array(y)
 
+    def stripe(self, t) -> int | None:
+        """The index ``k`` of the stripe ``[a/(k+1), a/k)`` (``1 <= k <= K``) that contains ``t``, or None (``t``
+        outside ``[a/(K+1), a)``). ``f`` is constant, ``(k+1) mod 2``, on each stripe (exact for rational t)."""
+        t = Fraction(t)
+        if not self.a / (self.K + 1) <= t < self.a:
+            return None
+        return math.ceil(self.a / t) - 1
+
     def witness_points(self, X: np.ndarray) -> list[tuple[float, float]]:
         """One data point per interval (the first found), with ``x_2`` moved to ``delta/2``: same true label, at
-        l-infinity distance ``delta/2`` from a data point."""
+        l-infinity distance ``|x_2 - delta/2|`` from that data point (``delta/2`` for the family's own data).
+        Sorted by decreasing ``t`` (increasing interval index); data outside ``[a/(K+1), a)`` is refused."""
+        X = _check_points(X)
         chosen = {}
-        for t, _ in X:
-            k = math.ceil(self.a / Fraction(float(t))) - 1
+        for i, (t, _) in enumerate(X):
+            k = self.stripe(Fraction(float(t)))
+            if k is None:
+                raise Smale18Error(f"X[{i}] has x_1={float(t)!r} outside the family's domain "
+                                   f"[a/(K+1), a) = [{float(self.a / (self.K + 1)):.6g}, {float(self.a):.6g})")
             chosen.setdefault(k, float(t))
         return [(chosen[k], float(self.delta / 2)) for k in sorted(chosen)]
 
 
+def _check_points(X) -> np.ndarray:
+    """``X`` as a finite float64 array of shape ``(n, 2)`` with ``1 <= n <= 10^6`` (else a Smale18Error naming X)."""
+    try:
+        arr = np.asarray(X, dtype=float)
+    except (TypeError, ValueError):
+        raise Smale18Error(f"X must be an (n, 2) array of real numbers, got {type(X).__name__}") from None
+    if arr.ndim != 2 or arr.shape[1] != 2 or not 1 <= arr.shape[0] <= _MAX_POINTS:
+        raise Smale18Error(f"X must be an (n, 2) array with 1 <= n <= {_MAX_POINTS}, got shape {arr.shape}")
+    if not np.all(np.isfinite(arr)):
+        raise Smale18Error("X has a non-finite entry")
+    return arr
+
+
 @dataclass(frozen=True)
 class WitnessReport:
-    """The misclassified witness points (exactly confirmed) against the lemma's guarantee ``ceil(n/2 - P)``."""
+    """The misclassified witness points (each confirmed by exact evaluation) against the counting lemma.
+
+    ``n`` witness points, ``alternations`` the number of label changes between neighbours along the line (``n - 1``
+    when the labels alternate), ``P`` the piece bound; ``guaranteed = max(0, ceil((alternations - 2P + 1)/2))`` is the
+    number of flips *every* ReLU network of these widths must have on these points (Lemma 2 of
+    ``proofs_notes/classification.md``; ``ceil(n/2 - P)`` for alternating labels). ``count >= guaranteed`` always."""
 
     points: tuple
     n: int
     P: int
     guaranteed: int
+    alternations: int
 
     @property
     def count(self) -> int:
         return len(self.points)
 
 
+def guaranteed_flips(labels, P: int) -> int:
+    """``max(0, ceil((A - 2P + 1)/2))`` with ``A`` the number of ``i`` with ``labels[i] != labels[i+1]``: the fewest
+    points of a line sequence with these labels that a function with at most ``P`` affine pieces (and a label
+    ``[h > 1/2]``) must get wrong (``proofs_notes/classification.md``, Lemma 2). Exact integer arithmetic."""
+    labels = list(labels)
+    A = sum(1 for u, v in zip(labels, labels[1:]) if u != v)
+    return max(0, -(-(A - 2 * int(P) + 1) // 2))
+
+
 def witnesses(net: ReLUNet, family: StripeFamily, X: np.ndarray) -> WitnessReport:
-    """Every witness point the network misclassifies, each confirmed by exact rational evaluation."""
+    """Every witness point the network misclassifies, each confirmed by exact rational evaluation, and the number
+    of flips the counting lemma guarantees for the labels these points actually carry (see :class:`WitnessReport`).
+
+    Refused (Smale18Error): ``X`` not a finite ``(n, 2)`` array, or a point outside the family's domain."""
+    if not isinstance(net, ReLUNet):
+        raise Smale18Error(f"net must be a ReLUNet, got {type(net).__name__}")
+    if not isinstance(family, StripeFamily):
+        raise Smale18Error(f"family must be a StripeFamily, got {type(family).__name__}")
     pts = family.witness_points(X)
+    labels = [family.label(Fraction(t)) for t, _ in pts]  # in the order along the line (decreasing t)
     flipped = []
-    for t, x2 in pts:
+    for (t, x2), want in zip(pts, labels):
         out = net.forward_exact((Fraction(t), Fraction(x2)))
         predicted = 1 if out > Fraction(1, 2) else 0
-        if predicted != family.label(Fraction(t)):
+        if predicted != want:
             flipped.append((t, x2))
     P = piece_bound(net.hidden_widths)
-    return WitnessReport(tuple(flipped), len(pts), P, max(0, math.ceil(Fraction(len(pts), 2) - P)))
+    alternations = sum(1 for u, v in zip(labels, labels[1:]) if u != v)
+    guaranteed = guaranteed_flips(labels, P)
+    if len(flipped) < guaranteed:  # a proven lemma: reaching this line means a bug, never a verdict
+        raise RuntimeError(f"internal error: {len(flipped)} flips < the {guaranteed} the counting lemma guarantees")
+    return WitnessReport(tuple(flipped), len(pts), P, guaranteed, alternations)
 
 
 def search_witnesses(classify, family: StripeFamily, X: np.ndarray, grid: int = 9) -> list[tuple[float, float]]:
     """For a black-box ``classify(points) -> labels``: perturb each witness base point's false feature over a grid of
     the l-infinity ball of radius ``delta/2`` and return the points whose label differs from the true one."""
+    grid = check_int_range(grid, "grid", 1, 10**4)
+    if not callable(classify):
+        raise Smale18Error("classify must be a callable mapping an (n, 2) array to labels")
     found = []
     for t, _ in family.witness_points(X):
         for x2 in np.linspace(0.0, float(family.delta), grid):
@@ -197,10 +292,24 @@ class StabilityCertificate:
 
 
 def certify_stable(net: ReLUNet, family: StripeFamily, X: np.ndarray) -> StabilityCertificate:
-    """Exact piecewise-linear analysis: the network is checked to ignore ``x_2`` (zero weights, exactly), and along
-    ``x_1`` it is piecewise linear with breakpoints where a hidden pre-activation vanishes; on each neighbourhood
-    ``[t - eps/2, t + eps/2]`` its extreme values are attained at the endpoints or at breakpoints inside, all evaluated
-    exactly. Valid for one hidden layer (the trapezoid network)."""
+    """Prove, in exact rational arithmetic, that ``[net > 1/2] = f`` on the l-infinity ``eps/2``-neighbourhood of
+    every data point, or return ``holds=False`` with the reason (failing to prove is not a disproof).
+
+    Checked exactly, in this order (``proofs_notes/classification.md``): (1) the network has one hidden layer and
+    ignores ``x_2`` (its weights on ``x_2`` are exactly zero); (2) each ``[t - eps/2, t + eps/2]`` lies inside one
+    stripe ``[a/(k+1), a/k)``, ``1 <= k <= K``, so ``f`` is constant on the neighbourhood (``f`` ignores ``x_2``);
+    (3) along ``x_1`` the network is piecewise affine with breakpoints where a hidden pre-activation vanishes, so its
+    extremes on the neighbourhood are at the endpoints or the breakpoints inside, each evaluated exactly and required
+    to be strictly on ``f``'s side of 1/2. ``margin`` is the smallest distance to 1/2 found.
+
+    Refused (Smale18Error): ``X`` not a finite ``(n, 2)`` array (``1 <= n <= 10^6``) or with ``x_1 <= 0``."""
+    if not isinstance(net, ReLUNet):
+        raise Smale18Error(f"net must be a ReLUNet, got {type(net).__name__}")
+    if not isinstance(family, StripeFamily):
+        raise Smale18Error(f"family must be a StripeFamily, got {type(family).__name__}")
+    X = _check_points(X)
+    if np.any(X[:, 0] <= 0):
+        raise Smale18Error("X must have x_1 > 0 in every row (f = ceil(a/x_1) mod 2)")
     if len(net.layers) != 2:
         return StabilityCertificate(False, 0, Fraction(0), "the exact analysis is implemented for one hidden layer")
     W1, b1 = (np.asarray(v) for v in net.layers[0])
@@ -212,8 +321,14 @@ def certify_stable(net: ReLUNet, family: StripeFamily, X: np.ndarray) -> Stabili
     for count, (t, _) in enumerate(X, start=1):
         t = Fraction(float(t))
         lo, hi = t - half, t + half
-        pts = [lo, hi] + [b for b in breaks if lo < b < hi]
+        k = family.stripe(lo)
+        if k is None or family.stripe(hi) != k:
+            return StabilityCertificate(False, count, Fraction(0),
+                                        f"the neighbourhood [t - eps/2, t + eps/2] of t={float(t):.6g} does not lie "
+                                        f"in one stripe [a/(k+1), a/k) of the family's domain: f is not constant "
+                                        f"on it")
         want = family.label(t)
+        pts = [lo, hi] + [b for b in breaks if lo < b < hi]
         for p in pts:  # affine between consecutive points: the extremes on [lo, hi] are among them
             out = net.forward_exact((p, Fraction(0)))
             m = out - Fraction(1, 2) if want == 1 else Fraction(1, 2) - out

@@ -10,6 +10,7 @@ import numpy as np
 from oracle import DyadicArray, Smale18Error
 from oracle._errors import check_prec_bits
 
+from ._checks import exact_float64_array
 from ._layers import Affine, Layer
 
 __all__ = ["Network"]
@@ -99,14 +100,21 @@ class Network:
         return (g_y[:, 0] if single else g_y), grads
 
     def forward_ball(self, y, prec_bits: int = 128) -> flint.arb_mat:
-        """Ball enclosure of the exact output (real networks with dense weights). ``y`` is a DyadicArray (exact), a
-        float64 vector (read exactly) or a python-flint ``arb_mat`` column."""
+        """Ball enclosure of the exact output for every input in ``y`` (real networks with dense weights; certified:
+        every operation is a ball operation or an exact monotone map of the endpoints, ``proofs_notes/firenet.md``).
+        ``y`` is a DyadicArray (exact), a real vector of float64 numbers (read exactly; complex input, long doubles
+        and integers beyond 2^53 are refused) or a python-flint ``arb_mat`` column."""
         prec_bits = check_prec_bits(prec_bits)
         with flint.ctx.workprec(prec_bits):
             if isinstance(y, flint.arb_mat):
                 Y = y
             else:
-                d = y if isinstance(y, DyadicArray) else DyadicArray.from_float64(np.asarray(y, dtype=float))
+                if not isinstance(y, DyadicArray):
+                    raw = np.asarray(y)
+                    if raw.ndim != 1:
+                        raise Smale18Error(f"y must be a vector of length {self.m}, got shape {raw.shape}")
+                    y = DyadicArray.from_float64(exact_float64_array(raw, "y"))  # refuses what float64 would round
+                d = y
                 Y = d.to_arb_mat()
                 Y = flint.arb_mat(Y)  # re-round at this precision (exact for float inputs)
             if Y.nrows() != self.m:

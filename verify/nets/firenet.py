@@ -11,7 +11,14 @@ Restarts (Theorem 2 of THEORY §4, ``proofs_notes/firenet.md``): ``psi_0 = 0``, 
 
 :func:`firenet` builds the explicit network (two affine layers and two nonlinear layers per primal-dual step);
 :meth:`Firenet.run` is the float64 fast path (the same arithmetic as an iteration, no dense weights), used for large or
-fast operators. ``tau sigma ||A||^2 < 1`` is enforced with a certified bound on ``||A||``.
+fast operators. ``tau sigma ||A||^2 < 1`` is enforced with a bound ``L_A >= ||A||_2`` whose origin is recorded in
+``Firenet.L_A_source``: ``"derived"`` (computed in ball arithmetic for a dense matrix), ``"operator-columns"`` (computed
+in ball arithmetic for the float64 matrix of a linear operator's values on the unit vectors), ``"checked"`` (given by
+the caller and proven in ball arithmetic), ``"certificate"`` (proven for the exact matrix of a checked rNSPL
+certificate, :func:`verify.bounds.theorem2_run`; the network runs that matrix's float64 values) or ``"supplied"``
+(given for a linear operator, which cannot be checked here: then the condition is the caller's hypothesis). The
+network computes an iteration; nothing it outputs is certified by itself (the error bound of Theorem 2 is
+:func:`verify.bounds.firenet_guarantee`).
 """
 
 from __future__ import annotations
@@ -25,6 +32,7 @@ import numpy as np
 from oracle import Smale18Error
 
 from ..balls import operator_norm_upper
+from ._checks import MAX_NORM_SIDE, exact_rational, norm_bound_is_proven, short_repr
 from ._layers import Affine, BallProjection, SoftThreshold
 from ._network import Network
 
@@ -33,27 +41,36 @@ __all__ = ["Firenet", "firenet"]
 
 def _op(A):
     if isinstance(A, np.ndarray):
-        if A.ndim != 2 or not np.all(np.isfinite(A)):
-            raise Smale18Error("A must be a finite 2-D array")
+        if A.ndim != 2 or A.dtype.kind not in "iufc" or not np.all(np.isfinite(A)) or 0 in A.shape:
+            raise Smale18Error("A must be a finite 2-D array (numeric, non-empty)")
         return A, (lambda x: A @ x), (lambda z: A.conj().T @ z)
     if hasattr(A, "matvec") and hasattr(A, "rmatvec") and hasattr(A, "shape"):
+        if len(A.shape) != 2 or 0 in A.shape:
+            raise Smale18Error(f"A must be a non-empty m x N operator, got shape {A.shape}")
         return A, (lambda x: A.matmat(x) if x.ndim == 2 else A.matvec(x)), (
             lambda z: A.rmatmat(z) if z.ndim == 2 else A.rmatvec(z))
     raise Smale18Error(f"A must be a dense array or a linear operator with matvec/rmatvec, got {type(A).__name__}")
 
 
 def _positive(v, name):
-    if isinstance(v, bool) or not isinstance(v, (int, float, np.floating, np.integer, Fraction)) or not np.isfinite(
-            float(v)) or float(v) <= 0:
-        raise Smale18Error(f"{name}={v!r} must be a positive finite number")
-    return float(v)
+    bad = Smale18Error(f"{name}={short_repr(v)} must be a positive finite number (a float64)")
+    if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, float, np.floating, np.integer, Fraction)):
+        raise bad
+    try:
+        f = float(v)
+    except OverflowError:
+        raise bad from None
+    if not np.isfinite(f) or f <= 0:
+        raise bad
+    return f
 
 
 @dataclass(frozen=True, eq=False)
 class Firenet:
     """A FIRENET for one operator ``A`` (``m x N``) and its parameters; see the module docstring.
 
-    ``L_A`` is a certified upper bound on ``||A||_2`` and ``tau * sigma * L_A^2 < 1`` holds. ``run(y)`` is the
+    ``L_A`` is an upper bound on ``||A||_2`` (proven in ball arithmetic unless ``L_A_source == "supplied"``, see the
+    module docstring) and ``tau * sigma * L_A^2 < 1`` holds exactly. ``run(y)`` is the
     float64 fast path (returns ``psi_n``, or every ``psi_k`` with ``history=True``); ``network()`` the explicit
     layers (length ``4 n p + 2``), whose ``forward`` agrees with ``run`` to rounding.
     """
@@ -69,6 +86,7 @@ class Firenet:
     sigma: float
     L_A: Fraction
     _fns: tuple = field(repr=False, default=None)
+    L_A_source: str = "supplied"  # a Firenet made directly, not by firenet(): its L_A is unchecked
 
     @property
     def m(self) -> int:
@@ -127,6 +145,9 @@ class Firenet:
 
         A restart maps ``(x, s, z) -> (alpha' s / (p alpha), 0, 0)``; it is folded into the next ``V_a``.
         """
+        if 4 * self.restarts * self.inner + 1 > MAX_LAYERS:
+            raise Smale18Error(f"the network would have {4 * self.restarts * self.inner + 1} layers; at most "
+                               f"{MAX_LAYERS} are built (use run() for the same map without layers)")
         if not isinstance(self.A, np.ndarray):
             return self._operator_network()
         A, N, m, p = self.A, self.N, self.m, self.inner
@@ -165,40 +186,54 @@ class Firenet:
 
 
     def layer_norm_bounds(self, net: Network) -> dict:
-        """Certified bounds ``{id(matrix or operator): bound}`` for the affine maps of ``self.network()`` with operator
-        layers, from ``L_A`` (proofs_notes/stability.md): ``||V_a|| <= 1 + max(tau, sigma) L_A``,
-        ``||V_b|| <= 1 + sqrt(1 + 4 sigma^2 L_A^2)``, a restart folded into ``V_a`` ``<= c sqrt(1 + sigma^2 L_A^2)``,
-        the skip ``R = -sigma alpha (0, 0, I)`` exactly ``sigma alpha``, the output map exactly its scale."""
+        """Bounds ``{id(matrix or operator): bound}`` for the affine maps of ``self.network()`` of a FIRENET of a
+        *linear operator* (proofs_notes/stability.md): ``||V_a|| <= 1 + max(tau, sigma) L_A``, ``||V_b|| <= 1 +
+        sqrt(1 + 4 sigma^2 L_A^2)``, a restart folded into ``V_a`` ``<= c sqrt(1 + sigma^2 L_A^2)`` with ``c`` the
+        float64 scale the layer applies, the skip ``R = c' (0, 0, I)`` exactly ``|c'|`` (read from R), the output map
+        exactly its float64 scale. The operator maps are the exact maps with the float64 parameters ``tau, sigma, c``.
+        Certified when ``L_A`` is (``L_A_source`` not "supplied"); otherwise valid under the caller's hypothesis
+        ``L_A >= ||A||_2``. A dense FIRENET is refused: its layers are dense float64 matrices, which
+        :func:`verify.stability.lipschitz_upper` bounds itself in ball arithmetic."""
         from oracle import _arb
 
+        if isinstance(self.A, np.ndarray):
+            raise Smale18Error("layer_norm_bounds is for a FIRENET of a linear operator; the dense layers of this one "
+                               "are bounded by verify.stability.lipschitz_upper itself")
+        affine = [layer for layer in net.layers if isinstance(layer, Affine)] if isinstance(net, Network) else []
+        if not affine or net.m != self.m or len(affine) != 2 * self.restarts * self.inner + 1 \
+                or any(isinstance(layer.W, np.ndarray) for layer in affine):
+            raise Smale18Error("net must be this FIRENET's network()")
         tau, sigma, L = Fraction(self.tau), Fraction(self.sigma), self.L_A
-        p = self.inner
+        p, N = self.inner, self.N
 
         def sqrt_up(v):
             return _arb.sqrt_bounds(v, v, 64)[1]
 
         Va = 1 + max(tau, sigma) * L
         Vb = 1 + sqrt_up(1 + 4 * sigma * sigma * L * L)
-        alphas = [Fraction(a) for a in self.alphas()]
+        alphas = self.alphas()  # float64, exactly as the layers use them
         out = {}
-        affine = [layer for layer in net.layers if isinstance(layer, Affine)]
         k = step = 0
         for i, layer in enumerate(affine[:-1]):
             if i % 2 == 0:  # V_a (possibly with the restart folded in), or the zero first layer
                 if layer.W is None:
                     out[id(layer.R)] = Fraction(0)
                 elif step == 0:
-                    scale = alphas[k] / (p * alphas[k - 1])
+                    scale = Fraction(abs(alphas[k] / (p * alphas[k - 1])))  # the float the restart layer applies
                     out[id(layer.W)] = scale * sqrt_up(1 + sigma * sigma * L * L)
                 else:
                     out[id(layer.W)] = Va
             else:
                 out[id(layer.W)] = Vb
-                out[id(layer.R)] = sigma * alphas[k]
+                R = np.asarray(layer.R)
+                if np.count_nonzero(R[:2 * N]) or np.count_nonzero(R[2 * N:] - np.diag(np.diag(R[2 * N:]))) \
+                        or len(set(np.abs(np.diag(R[2 * N:])).tolist())) != 1:
+                    raise Smale18Error("net must be this FIRENET's network(): a skip matrix is not c (0, 0, I)")
+                out[id(layer.R)] = Fraction(float(abs(R[2 * N, 0])))  # ||c (0, 0, I)|| = |c|, exactly
                 step += 1
                 if step == p:
                     k, step = k + 1, 0
-        out[id(affine[-1].W)] = 1 / (p * alphas[-1])
+        out[id(affine[-1].W)] = Fraction(abs(1 / (p * alphas[-1])))  # the float the output layer applies
         return out
 
     def _operator_network(self) -> Network:
@@ -279,8 +314,12 @@ def firenet(
 ) -> Firenet:
     """Build a FIRENET for ``A`` (dense array or linear operator), enforcing ``tau sigma ||A||^2 < 1``.
 
-    ``L_A`` (certified upper bound on ``||A||_2``) is computed with :func:`verify.balls.operator_norm_upper` unless given
-    (a user-supplied ``L_A`` is trusted: pass one you have certified). Default steps ``tau = sigma = (1 - 2^-20)/L_A``.
+    ``L_A >= ||A||_2``: computed with :func:`verify.balls.operator_norm_upper` (ball arithmetic) when not given; a given
+    ``L_A`` (a rational: int, float, Fraction or ``"p/q"``) is *proven* to bound the norm of a dense ``A`` in ball
+    arithmetic (``proofs_notes/firenet_bound.md``, Lemma 4) and refused if that fails; for a linear operator it cannot
+    be checked and is recorded as ``L_A_source = "supplied"`` (the caller's hypothesis). Then ``tau sigma L_A^2 < 1``
+    is checked in exact rationals. Default steps ``tau = sigma = (1 - 2^-20)/L_A``. Dense matrices for which a norm
+    bound is derived or checked need ``min(m, N) <= 512``.
 
     >>> net = firenet(np.array([[1.0, 0.0], [0.0, 2.0]]), lam=0.5, restarts=3, inner=5)
     >>> len(net.network()) == 4 * 3 * 5 + 1, net.network().widths[:3]
@@ -288,21 +327,66 @@ def firenet(
     >>> firenet(np.eye(2), tau=1.0, sigma=1.0)  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    oracle._errors.Smale18Error: tau*sigma*L_A^2 = ... >= 1 with L_A = ... a certified upper bound on ||A||_2: choose tau = sigma < 1/L_A
+    oracle._errors.Smale18Error: tau*sigma*L_A^2 = ... >= 1 with L_A = ... an upper bound on ||A||_2: choose tau = sigma < 1/L_A
+    >>> firenet(np.eye(2), L_A=0.5)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    oracle._errors.Smale18Error: L_A=0.5 is not proven to be >= ||A||_2 ...
     """
-    _, Av, Atv = _op(A)
-    m, N = A.shape
+    _op(A)
+    params = _validated(A, lam, weights, restarts, inner, eps0, delta)  # cheap checks before any norm computation
+    if L_A is None:
+        _check_norm_side(A)
+        L, source = operator_norm_upper(A), "derived" if isinstance(A, np.ndarray) else "operator-columns"
+    else:
+        L = exact_rational(L_A, "L_A")
+        if L <= 0:
+            raise Smale18Error(f"L_A={short_repr(L_A)} must be positive")
+        if isinstance(A, np.ndarray):
+            _check_norm_side(A)
+            if not norm_bound_is_proven(A, L):
+                raise Smale18Error(f"L_A={short_repr(L_A)} is not proven to be >= ||A||_2 (a certified upper bound is "
+                                   f"{float(operator_norm_upper(A)):.6g}); omit L_A to use a derived bound")
+            source = "checked"
+        else:
+            source = "supplied"
+    return _assemble(A, *params, tau, sigma, L, source)
+
+
+MAX_RESTARTS = 10_000
+MAX_INNER = 1_000_000
+MAX_LAYERS = 1_000_000
+
+
+def _check_norm_side(A) -> None:
+    if min(A.shape) > MAX_NORM_SIDE:
+        raise Smale18Error(f"A has shape {A.shape}: a norm bound is derived or checked here only for min(m, N) <= "
+                           f"{MAX_NORM_SIDE}; pass a linear operator together with an L_A you have proven")
+
+
+def _validated(A, lam, weights, restarts, inner, eps0, delta) -> tuple:
+    """``(lam, weights, restarts, inner, eps0, delta)`` checked (Smale18Error naming the argument otherwise)."""
+    N = A.shape[1]
     lam = _positive(lam, "lam")
-    w = np.ones(N) if weights is None else np.asarray(weights, dtype=float)
+    try:
+        w = np.ones(N) if weights is None else np.asarray(weights, dtype=float)
+    except (TypeError, ValueError):
+        raise Smale18Error(f"weights must be {N} positive finite numbers") from None
     if w.shape != (N,) or not np.all(np.isfinite(w)) or np.any(w <= 0):
         raise Smale18Error(f"weights must be {N} positive finite numbers")
-    for name, v in (("restarts", restarts), ("inner", inner)):
-        if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
-            raise Smale18Error(f"{name}={v!r} must be a positive integer")
+    for name, v, hi in (("restarts", restarts, MAX_RESTARTS), ("inner", inner, MAX_INNER)):
+        if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, np.integer)) or not 1 <= v <= hi:
+            raise Smale18Error(f"{name}={short_repr(v)} must be a positive integer (at most {hi})")
     eps0 = _positive(eps0, "eps0")
-    if not (isinstance(delta, (int, float)) and np.isfinite(delta) and delta >= 0):
-        raise Smale18Error(f"delta={delta!r} must be a non-negative finite number")
-    L = Fraction(L_A) if L_A is not None else operator_norm_upper(A)
+    if isinstance(delta, (bool, np.bool_)) or not (isinstance(delta, (int, float, np.integer, np.floating))
+                                                   and np.isfinite(delta) and delta >= 0):
+        raise Smale18Error(f"delta={short_repr(delta)} must be a non-negative finite number")
+    return lam, w, int(restarts), int(inner), eps0, float(delta)
+
+
+def _assemble(A, lam, w, restarts, inner, eps0, delta, tau, sigma, L: Fraction, source: str) -> Firenet:
+    """Build the Firenet from validated parameters and a bound ``L`` whose origin ``source`` the caller states."""
+    _, Av, Atv = _op(A)
     if L <= 0:
         raise Smale18Error("A is zero; FIRENET needs a non-zero operator")
     step = float((1 - Fraction(1, 2**20)) / L)
@@ -311,7 +395,7 @@ def firenet(
     product = Fraction(tau) * Fraction(sigma) * L * L
     if product >= 1:
         raise Smale18Error(
-            f"tau*sigma*L_A^2 = {float(product):.7f} >= 1 with L_A = {float(L):.6f} a certified upper bound on "
+            f"tau*sigma*L_A^2 = {float(product):.7f} >= 1 with L_A = {float(L):.6f} an upper bound on "
             f"||A||_2: choose tau = sigma < 1/L_A"
         )
-    return Firenet(A, lam, w, int(restarts), int(inner), eps0, float(delta), tau, sigma, L, (A, Av, Atv))
+    return Firenet(A, lam, w, restarts, inner, eps0, delta, tau, sigma, L, (A, Av, Atv), source)
