@@ -35,20 +35,21 @@ from typing import Callable
 import numpy as np
 from scipy import stats
 
-from ._errors import EngineError, Smale18Error, check_int_range
+from ._errors import EngineError, Smale18Error, check_int_range, short_repr
 from ._verdict import Interval, format_bound
 from ._worker import has_rng_parameter
+from .constructions.smale18 import MAX_DIGITS as _MAX_DIGITS
 from .constructions.smale18 import Smale18Class, Smale18Member
 from .dyadic import DyadicArray
 from .exact import is_within
 from .inexact import DEFAULT_PRECISION_CAP, ProblemSpec, QueryLog, QueryRecord
 from .sealed import Limits, Run, RunOutcome, open_host
 
-__all__ = ["Outcome", "GameResult", "RandomisedGameResult", "play", "replay", "judge_output", "is_randomised",
-           "MAX_DIGITS"]
+__all__ = ["Outcome", "GameResult", "RandomisedGameResult", "GameCase", "play", "replay", "read_case", "case_member",
+           "case_schema", "judge_output", "is_randomised", "judge_prec_bits", "MAX_DIGITS"]
 
-#: the largest ``D`` a game judges at (accuracy ``10^-D``)
-MAX_DIGITS = 10_000
+#: the largest ``D`` a game judges at (accuracy ``10^-D``; oracle.constructions.smale18.MAX_DIGITS)
+MAX_DIGITS = _MAX_DIGITS
 #: the most trials a randomised game plays
 MAX_TRIALS = 100_000
 #: the judge's own budget (seconds) for the commitment and transcript check after a run
@@ -84,12 +85,13 @@ def judge_output(raw, N: int) -> tuple[DyadicArray | None, str | None]:
 
     In a game ``raw`` is what the engine decoded from plain numbers (a fresh float64 array or :class:`DyadicArray`);
     nothing of the candidate's is called here."""
+    N = check_int_range(N, "N", 1, 1 << 22)
     if type(raw) is DyadicArray:
         out = raw
     else:
         try:
             arr = np.asarray(raw, dtype=float)
-        except (TypeError, ValueError) as exc:
+        except (TypeError, ValueError, OverflowError) as exc:
             return None, f"output is not an array of numbers ({type(raw).__name__}: {exc})"
         if arr.shape != (N,):
             return None, f"wrong shape {arr.shape}, expected ({N},)"
@@ -224,7 +226,7 @@ class RandomisedGameResult:
             f"{str(self.outcome).upper()}",
             f"  observed: {self.successes}/{self.trials} certified successes ({self.undecided} undecided counted as "
             f"successes); Clopper-Pearson 95%: p in [{self.cp_lower:.4f}, {self.cp_upper:.4f}]",
-            f"  theorem: p <= {float(self.bound):g} + eta; eta_hat = {self.eta_hat:.4f} "
+            f"  theorem: p <= {self.bound} + eta; eta_hat = {self.eta_hat:.4f} "
             f"(95% upper {self.eta_upper:.4f}): {self.eta_method}",
         ] + _provenance_lines(self))
 
@@ -289,12 +291,46 @@ def _check_deadline(deadline: float) -> None:
         raise EngineError(f"judging took longer than its budget of {JUDGE_SECONDS:g} s; no verdict")
 
 
+def judge_prec_bits(digits: int) -> int:
+    """Working precision (bits) of the judge's distance enclosures at accuracy ``10^-digits``: 256 bits beyond
+    ``digits log2(10)`` (``10/3 > log2 10``), so that an enclosure's width (relative ``2^-prec`` of entries of size at
+    most ``10^2``) is far below ``10^-digits`` and a verdict is never UNDECIDED for lack of precision."""
+    return 256 + (10 * check_int_range(digits, "digits", 1, MAX_DIGITS)) // 3 + 1
+
+
+def at_most_with_slack(observed: float, bound: Fraction, slack: float) -> bool:
+    """``observed <= bound + slack``, decided exactly: the floats (statistics, observed) are read as the dyadic
+    rationals they are and compared with the exact ``bound``; no float addition rounds the comparison."""
+    return Fraction(observed) <= bound + Fraction(slack)
+
+
+def at_least_with_slack(observed: float, bound: Fraction, slack: float) -> bool:
+    """``observed >= bound - slack``, decided exactly (see :func:`at_most_with_slack`)."""
+    return Fraction(observed) >= bound - Fraction(slack)
+
+
 def _verdict(distance: Interval, accuracy: Fraction, digits: int) -> tuple[Outcome, str]:
     if distance.lower > accuracy:
         return Outcome.DEFEATED, f"dist(output, Xi) >= {format_bound(distance.lower, 'down', 6)} > 10^-{digits}"
     if distance.upper <= accuracy:
         return Outcome.NOT_DEFEATED, f"dist(output, Xi) <= {format_bound(distance.upper, 'up', 6)} <= 10^-{digits}"
     return Outcome.UNDECIDED, "the distance enclosure straddles the accuracy"
+
+
+def _check_candidate(candidate) -> None:
+    if not (callable(candidate) or isinstance(candidate, str)):
+        raise Smale18Error(f"candidate={short_repr(candidate)} must be callable as candidate(inp), or a spec string")
+
+
+def _check_name(name) -> str | None:
+    if name is not None and (not isinstance(name, str) or len(name) > 4096):
+        raise Smale18Error(f"name={short_repr(name)} must be None or a string of at most 4096 characters")
+    return name
+
+
+def _check_sealed(sealed) -> None:
+    if not isinstance(sealed, (bool, np.bool_)):
+        raise Smale18Error(f"sealed={short_repr(sealed)} must be True or False")
 
 
 def _check_digits(omega: Smale18Class, digits) -> int:
@@ -321,7 +357,18 @@ def game_limits(time_limit, limits: Limits | None, workers: int | None) -> Limit
         if not isinstance(limits, Limits):
             raise Smale18Error(f"limits must be an oracle.sealed.Limits, not {type(limits).__name__}")
         return limits
-    return Limits(wall_seconds=time_limit, workers=workers)
+    if workers is not None:
+        workers = check_int_range(workers, "workers", 1, 256)
+    return Limits(wall_seconds=_seconds(time_limit, "time_limit"), workers=workers)
+
+
+def _seconds(value, name: str, upper: float = 86400.0) -> float:
+    """A finite number of seconds in ``(0, upper]`` (any real type; a huge int is refused, not overflowed)."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)) \
+            or (isinstance(value, (int, np.integer)) and not 0 < value <= upper) \
+            or not (np.isfinite(float(value)) and 0 < value <= upper):
+        raise Smale18Error(f"{name}={short_repr(value)} must be a number in (0, {upper:g}]")
+    return float(value)
 
 
 def play(
@@ -359,8 +406,11 @@ def play(
     """
     if not isinstance(omega, Smale18Class):
         raise Smale18Error(f"omega must be a Smale18Class, not {type(omega).__name__}")
-    if not (callable(candidate) or isinstance(candidate, str)):
-        raise Smale18Error(f"candidate={candidate!r} must be callable as candidate(inp), or a spec string")
+    _check_candidate(candidate)
+    name = _check_name(name)
+    _check_sealed(sealed)
+    if progress is not None and not callable(progress):
+        raise Smale18Error(f"progress={short_repr(progress)} must be None or callable as progress(done, total)")
     digits = _check_digits(omega, digits)
     trials = check_int_range(trials, "trials", 1, MAX_TRIALS)
     seed = check_int_range(seed, "seed", 0, (1 << 128) - 1)
@@ -389,6 +439,7 @@ class _Game:
         self.omega, self.digits, self.cap, self.name = omega, digits, cap, name
         self.adv_seed, self.predictable, self.sealed, self.t0 = adv_seed, predictable, sealed, t0
         self.accuracy = omega.digits_bound(digits)
+        self.prec_bits = judge_prec_bits(digits)
         self.problem = problem_spec(omega)
         self._distances: dict = {}
 
@@ -421,7 +472,8 @@ class _Game:
         key = (member.j1, member.e1, member.j2, member.e2, raw_key)
         if key not in self._distances:
             output, reason = judge_output(raw, self.omega.N)
-            self._distances[key] = (output, reason, None if reason is not None else member.distance(output))
+            self._distances[key] = (output, reason,
+                                    None if reason is not None else member.distance(output, self.prec_bits))
         output, reason, distance = self._distances[key]
         if reason is not None:
             return Outcome.DEFEATED, f"judged loss: {reason}", True, None, None, log
@@ -444,7 +496,7 @@ class _Game:
                 committed, distance = omega.member(j1, omega.l0, 0, e2), None
             else:
                 options = [omega.member(j1, omega.l0, j2, e2) for j2 in (0, 1)]
-                dists = [m.distance(output) for m in options]
+                dists = [m.distance(output, self.prec_bits) for m in options]
                 best = max(range(2), key=lambda k: dists[k].lower)
                 committed, distance = options[best], dists[best]
             honest, within = _transcript_check(log, committed, deadline)
@@ -498,7 +550,7 @@ class _Game:
         eta_hat = saw_difference / trials
         eta_upper = _clopper_pearson(saw_difference, trials)[1]
         bound = Fraction(1, 2)
-        outcome = Outcome.DEFEATED if cp_lower <= float(bound) + eta_upper else Outcome.NOT_DEFEATED
+        outcome = Outcome.DEFEATED if at_most_with_slack(cp_lower, bound, eta_upper) else Outcome.NOT_DEFEATED
         method = (f"eps2 = 2^-{e2} lies below the precision cap, so the two fine members give identical answers "
                   f"unless rounding differs; eta_hat = fraction of trials whose answers differed between the members "
                   f"({saw_difference}/{trials})")
@@ -510,43 +562,185 @@ class _Game:
 
 #: the largest e1, e2 a replayed case may name (eps = 2^-e)
 MAX_CASE_EXPONENT = 1 << 16
+#: the published schema of case files, inside the package
+CASE_SCHEMA_FILE = "schemas/game-case.schema.json"
+#: the deepest nesting of JSON containers a case file may have (a valid case nests at most 3 deep)
+MAX_CASE_DEPTH = 64
+#: the longest case text read (the CLI reads at most 64 MiB from a file)
+MAX_CASE_CHARS = 64 << 20
+
+
+@dataclass(frozen=True)
+class GameCase:
+    """A stored counterexample, validated: the committed member and the accuracy ``10^-digits`` it was judged at.
+    Made by :func:`read_case`; :func:`replay` takes it as it is (the file is parsed once)."""
+
+    member: Smale18Member
+    digits: int
+
+
+def case_schema() -> dict:
+    """The published JSON Schema of game case files (``oracle/schemas/game-case.schema.json``)."""
+    from importlib import resources
+
+    return json.loads((resources.files("oracle") / CASE_SCHEMA_FILE).read_text(encoding="utf-8"))
+
+
+_CASE_VALIDATOR = None
+
+
+def _case_validator():
+    """A Draft 2020-12 validator of the case schema, stricter in two ways JSON Schema cannot say: ``integer`` means
+    a JSON integer (Python ``int``, not a bool and not an integral float such as ``40.0``), and ``pattern``'s ``$``
+    matches only at the end of the string (Python's ``$`` also matches before a final newline)."""
+    global _CASE_VALIDATOR
+    if _CASE_VALIDATOR is None:
+        import re
+
+        from jsonschema import Draft202012Validator, validators
+        from jsonschema.exceptions import ValidationError
+
+        compiled: dict = {}
+
+        def pattern(validator, regex, instance, schema):
+            if isinstance(instance, str):
+                rx = compiled.get(regex)
+                if rx is None:
+                    rx = compiled[regex] = re.compile(re.sub(r"(?<!\\)\$", r"\\Z", regex))
+                if rx.search(instance) is None:
+                    yield ValidationError(f"{instance[:60]!r} does not match {regex!r}")
+
+        checker = Draft202012Validator.TYPE_CHECKER.redefine_many({
+            "integer": lambda _, x: type(x) is int,
+            "number": lambda _, x: type(x) in (int, float),
+        })
+        cls = validators.extend(Draft202012Validator, validators={"pattern": pattern}, type_checker=checker)
+        _CASE_VALIDATOR = cls(case_schema())
+    return _CASE_VALIDATOR
+
+
+def _reject_constant(token: str):
+    raise Smale18Error(f"case file is not strict JSON: {token} is not a number")
+
+
+def _no_duplicate_keys(pairs):
+    out = {}
+    for key, value in pairs:
+        if key in out:
+            raise Smale18Error(f"case file has a duplicate key {key[:60]!r}")
+        out[key] = value
+    return out
+
+
+def _load_case_text(text: str):
+    if len(text) > MAX_CASE_CHARS:
+        raise Smale18Error(f"case has {len(text)} characters, more than the limit of {MAX_CASE_CHARS}")
+    try:
+        return json.loads(text, parse_constant=_reject_constant, object_pairs_hook=_no_duplicate_keys)
+    except Smale18Error:
+        raise
+    except RecursionError:
+        raise Smale18Error(f"case file is nested too deeply (more than {MAX_CASE_DEPTH} levels)") from None
+    except json.JSONDecodeError as exc:
+        raise Smale18Error(f"case file is not JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
+    except ValueError:  # Python refuses to read an integer of more than 4300 digits
+        raise Smale18Error("case file is not JSON smale18 reads: an integer has more than 4300 digits") from None
+
+
+def _check_case_depth(obj) -> None:
+    """Refuse a case that is not a JSON object, containers nested deeper than MAX_CASE_DEPTH, and integers of more
+    than 4096 bits (iteratively: no recursion on hostile input; a dict passed in may hold what JSON text cannot)."""
+    if not isinstance(obj, dict):
+        raise Smale18Error("case must be a JSON object, a game record with an 'instance' (write one with smale18 game "
+                           "--out)")
+    stack = [(obj, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if depth >= MAX_CASE_DEPTH:
+            raise Smale18Error(f"case is nested too deeply (more than {MAX_CASE_DEPTH} levels)")
+        children = node.values() if isinstance(node, dict) else node
+        for child in children:
+            if isinstance(child, (dict, list)):
+                stack.append((child, depth + 1))
+            elif isinstance(child, int) and child.bit_length() > 4096:
+                raise Smale18Error(f"case has an integer of {child.bit_length()} bits; no field needs more than 4096")
+
+
+def _case_schema_message(error) -> str:
+    path = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.absolute_path).lstrip(".")
+    where = f"case {path}" if path else "case"
+    kw, value = error.validator, error.instance
+    shown = short_repr(value) if not isinstance(value, (dict, list)) else ""
+    if kw == "additionalProperties":
+        extra = sorted(set(value) - set(error.schema.get("properties", {})), key=str)
+        return f"{where} has unexpected field(s) {short_repr(extra, 80)} (schema {CASE_SCHEMA_FILE})"
+    if kw == "required":
+        return f"{where}: {error.message[:120]} (schema {CASE_SCHEMA_FILE})"
+    description = error.schema.get("description") if isinstance(error.schema, dict) else None
+    if kw == "type" and error.validator_value == "object" and where == "case":
+        return "case must be a JSON object, a game record with an 'instance' (write one with smale18 game --out)"
+    if description and kw in ("type", "minimum", "maximum", "pattern", "oneOf"):
+        what = f"must be {description}"
+    elif kw == "type":
+        kind = str(error.validator_value)
+        what = "must be a JSON integer" if kind == "integer" else f"must be of type {kind}"
+    elif kw in ("minimum", "maximum"):
+        what = f"must be {'>=' if kw == 'minimum' else '<='} {error.validator_value}"
+    elif kw in ("enum", "const"):
+        options = error.validator_value if kw == "enum" else [error.validator_value]
+        what = "must be one of " + ", ".join(map(repr, options))
+    elif kw in ("maxItems", "maxLength"):
+        what = f"must have at most {error.validator_value} {'entries' if kw == 'maxItems' else 'characters'}"
+    else:
+        what = f"violates {kw} {short_repr(error.validator_value, 60)}"
+    return f"{where}{'=' + shown if shown else ''} {what} (schema {CASE_SCHEMA_FILE})"
+
+
+def read_case(case) -> GameCase:
+    """Read and validate a stored game record (its JSON text, or the dict :meth:`GameResult.to_json` gave): first
+    the published schema (:func:`case_schema`: strict types, bounded sizes, exponents and nesting), then the semantics:
+    a committed (not tied) member with ``e1, e2 >= l0``, and ``digits`` (default the class's K) consistent with the
+    stored ``accuracy``. Raises :class:`~oracle.Smale18Error` with a one-line reason."""
+    if isinstance(case, GameCase):
+        return case
+    if isinstance(case, (bytes, bytearray)):
+        try:
+            case = bytes(case).decode("utf-8")
+        except UnicodeDecodeError:
+            raise Smale18Error("case file is not UTF-8 text (JSON)") from None
+    if isinstance(case, str):
+        case = _load_case_text(case)
+    _check_case_depth(case)
+    errors = sorted(_case_validator().iter_errors(case), key=lambda e: (len(e.absolute_path), str(e.absolute_path)))
+    if errors:
+        raise Smale18Error(_case_schema_message(errors[0]))
+    inst = case["instance"]
+    if inst["e2"] is None:
+        raise Smale18Error("case instance is the tied member (e2 = null): a case names a committed member")
+    member = Smale18Member.from_json(inst)
+    digits = case.get("digits", member.omega.K)
+    if "accuracy" in case and case["accuracy"] != str(member.omega.digits_bound(digits)):
+        raise Smale18Error(f"case accuracy={short_repr(case['accuracy'])} is not 10^-{digits}: the record was played "
+                           "at another accuracy than its digits say")
+    return GameCase(member, digits)
 
 
 def case_member(case) -> tuple[Smale18Member, int]:
-    """The member and the accuracy ``digits`` of a stored game record, validated: a committed (not tied) member,
-    ``1 <= digits <= MAX_DIGITS`` and no easier than the class (``digits >= 1``), exponents at most 2^16."""
-    if isinstance(case, str):
-        try:
-            case = json.loads(case)
-        except (json.JSONDecodeError, RecursionError) as exc:
-            raise Smale18Error(f"case file is not JSON: {exc}") from None
-    if not isinstance(case, dict) or not isinstance(case.get("instance"), dict):
-        raise Smale18Error("case must be a game record with an 'instance' (write one with smale18 game --out)")
-    inst = case["instance"]
-    for key in ("K", "N1", "N2", "j1", "e1", "j2", "e2"):
-        if key in inst and inst[key] is not None and type(inst[key]) is not int:
-            raise Smale18Error(f"case instance: {key} must be a JSON integer")
-    if inst.get("e2") is None:
-        raise Smale18Error("case instance is the tied member (e2 = null): a case names a committed member")
-    for key in ("e1", "e2"):
-        if type(inst.get(key)) is int and inst[key] > MAX_CASE_EXPONENT:
-            raise Smale18Error(f"case instance: {key}={inst[key]} exceeds {MAX_CASE_EXPONENT}")
-    member = Smale18Member.from_json(inst)
-    digits = case.get("digits", member.omega.K)
-    if type(digits) is not int or not 1 <= digits <= MAX_DIGITS:
-        raise Smale18Error(f"case digits={digits!r} must be a JSON integer in [1, {MAX_DIGITS}]")
-    if "accuracy" in case and case["accuracy"] != str(member.omega.digits_bound(digits)):
-        raise Smale18Error(f"case accuracy={case['accuracy']!r} is not 10^-{digits}: the record was played at another "
-                           "accuracy than its digits say")
-    return member, digits
+    """``(member, digits)`` of a stored game record, validated as :func:`read_case` does."""
+    c = read_case(case)
+    return c.member, c.digits
 
 
-def replay(case: dict | str, candidate, time_limit: float = 60.0,
+def replay(case, candidate, time_limit: float = 60.0,
            precision_cap: int = DEFAULT_PRECISION_CAP, name: str | None = None, *,
            limits: Limits | None = None, sealed: bool = True) -> GameResult:
-    """Run ``candidate`` on the stored instance of a game (``GameResult.to_json()`` or its JSON text) through an
-    *honest* oracle, sealed as in :func:`play`, and judge it again at the stored accuracy."""
+    """Run ``candidate`` on the stored instance of a game (a :class:`GameCase`, ``GameResult.to_json()`` or its JSON
+    text, validated by :func:`read_case`) through an *honest* oracle, sealed as in :func:`play`, and judge it again at
+    the stored accuracy."""
     member, digits = case_member(case)
+    _check_candidate(candidate)
+    name = _check_name(name)
+    _check_sealed(sealed)
     cap = check_int_range(precision_cap, "precision_cap", 0, 1 << 20)
     limits = game_limits(time_limit, limits, None)
     omega = member.omega

@@ -31,12 +31,13 @@ import flint
 import numpy as np
 
 from . import _arb
-from ._errors import Smale18Error
+from ._errors import MAX_PREC_BITS, Smale18Error, check_int_range, short_repr
 from .constructions.smale18 import Smale18Class, row_targets
 from .dyadic import DyadicArray
-from .exact import BallArray, dct2
+from .exact import BallArray
 
-__all__ = ["BUILTINS", "BuiltinCandidate", "builtin", "check_spec", "load_candidate", "class_error_bound"]
+__all__ = ["BUILTINS", "BuiltinCandidate", "builtin", "check_spec", "load_candidate", "class_error_bound",
+           "output_bits"]
 
 
 # -- float64 solvers ----------------------------------------------------------------------------------------------
@@ -231,8 +232,16 @@ def _targets(omega: Smale18Class):
     return (c, cf) + row_targets(omega, c, cf, mu1, mu2)
 
 
+def output_bits(omega: Smale18Class) -> int:
+    """``n`` of the class algorithms' output rounding (within ``2^-n``): 200 bits below ``10^-K`` (``4 > log2 10``),
+    so the rounding is negligible against the accuracy ``10^-(K-1)`` at every K (a fixed ``2^-200`` exceeds
+    ``10^-K`` from K = 61 on)."""
+    return 200 + 4 * omega.K
+
+
 def _algorithm_output(omega: Smale18Class, j1: int | None) -> DyadicArray:
-    """Coarse vertex on column j1 (or the coarse centroid if j1 is None) and the fine centroid, rounded to 2^-200."""
+    """Coarse vertex on column j1 (or the coarse centroid if j1 is None) and the fine centroid, rounded within
+    ``2^-output_bits(omega)``."""
 
     def balls(prec_bits):
         c, cf, t1, t2 = _targets(omega)
@@ -246,11 +255,11 @@ def _algorithm_output(omega: Smale18Class, j1: int | None) -> DyadicArray:
             x[j] = t2 / (2 * cf)
         return x
 
-    return BallArray((omega.N,), balls).approx(200)
+    return BallArray((omega.N,), balls).approx(output_bits(omega))
 
 
 def _make_k_minus_1(omega):
-    D = dct2(omega.m)
+    D = omega.rotation_matrix()  # the class's own orthogonal D (DCT-II or scaled Walsh-Hadamard): B = D^T A
 
     def k_minus_1(inp):
         """Read A at doubling precision until one coarse column is proven the largest, then answer its vertex."""
@@ -289,8 +298,11 @@ def class_error_bound(omega: Smale18Class, which: str, prec_bits: int = 128) -> 
     The error is a closed-form function of (eps1, eps2); it is evaluated in ball arithmetic with eps1, eps2 the whole
     interval ``[0, 2^-l0]`` (``proofs_notes/smale18_class.md``), so the bound covers every member at once.
     """
-    if which not in ("k-minus-1", "k-minus-2"):
-        raise Smale18Error(f"which={which!r} must be 'k-minus-1' or 'k-minus-2'")
+    if not isinstance(omega, Smale18Class):
+        raise Smale18Error(f"omega must be a Smale18Class, not {type(omega).__name__}")
+    if not isinstance(which, str) or which not in ("k-minus-1", "k-minus-2"):
+        raise Smale18Error(f"which={short_repr(which)} must be 'k-minus-1' or 'k-minus-2'")
+    prec_bits = check_int_range(prec_bits, "prec_bits", 2, MAX_PREC_BITS)
     with flint.ctx.workprec(prec_bits):
         half = flint.arb(flint.fmpq(1, 1 << (omega.l0 + 1)))
         box = flint.arb(half.mid(), half.mid())  # [0, 2^-l0]
@@ -299,15 +311,18 @@ def class_error_bound(omega: Smale18Class, which: str, prec_bits: int = 128) -> 
         mu1, mu2 = flint.arb(10), flint.arb(flint.fmpq(omega.N1, 2)).sqrt()
         t1, t2 = row_targets(omega, a1, a2, mu1, mu2)
         fine = t2h / (2 * cf)
-        sq = (fine - t2 / a2) ** 2 + fine**2
+        terms = [fine - t2 / a2, fine]  # the error vector's non-zero entries (as balls over the whole class)
         if which == "k-minus-1":
-            sq = sq + (t1h / c - t1 / a1) ** 2
+            terms.append(t1h / c - t1 / a1)
         else:
             cen = t1h / (omega.N1 * c)
-            sq = sq + (cen - t1 / a1) ** 2 + (omega.N1 - 1) * cen**2
-        # rounding of the output to the grid 2^-201 (BallArray.approx(200) on N entries) adds at most 2^-200
-        bound = sq.sqrt() + flint.arb(flint.fmpq(1, 1 << 200))
-        return _arb.upper_fraction(bound)
+            terms += [cen - t1 / a1] + [cen] * (omega.N1 - 1)
+    # the Euclidean norm's upper end from |entry| upper ends, exactly (a ball's "x ** 2" is NaN when x straddles 0,
+    # as t1h/c - t1/a1 does for large K)
+    _, hi2 = _arb.norm2_bounds(terms)
+    _, hi = _arb.sqrt_bounds(Fraction(0), hi2, prec_bits)
+    # the output's rounding (BallArray.approx(n), within 2^-n in the Euclidean norm) adds at most 2^-n
+    return hi + Fraction(1, 1 << output_bits(omega))
 
 
 BUILTINS: dict[str, Callable[[Smale18Class], Callable]] = {
@@ -330,8 +345,8 @@ class BuiltinCandidate:
     rebuilds it in the candidate's own process."""
 
     def __init__(self, name: str, omega: Smale18Class):
-        if name not in BUILTINS:
-            raise Smale18Error(f"unknown built-in candidate {name!r}; known: {', '.join(BUILTINS)}")
+        if not isinstance(name, str) or name not in BUILTINS:
+            raise Smale18Error(f"name={short_repr(name)}: unknown built-in candidate; known: {', '.join(BUILTINS)}")
         if not isinstance(omega, Smale18Class):
             raise Smale18Error(f"omega must be a Smale18Class, not {type(omega).__name__}")
         self.name, self.omega = name, omega

@@ -10,12 +10,16 @@ import time
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
-from ._errors import PrecisionCapExceeded, Smale18Error, check_precision
+from ._errors import (MAX_PRECISION, PrecisionCapExceeded, Smale18Error, check_int_range, check_precision,
+                      check_shape, short_repr)
 from .dyadic import DyadicArray
 from .exact import as_exact
 from .inexact import DEFAULT_PRECISION_CAP
 
-__all__ = ["TrainingSetOracle", "TrainingSample", "TrainingSetLog"]
+__all__ = ["TrainingSetOracle", "TrainingSample", "TrainingSetLog", "MAX_SAMPLES"]
+
+#: the most samples a training set may have (an index k is checked against R)
+MAX_SAMPLES = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -83,12 +87,16 @@ class TrainingSetOracle:
     """
 
     def __init__(self, answer: Callable, R: int, shape_A: tuple[int, int], precision_cap: int = DEFAULT_PRECISION_CAP):
+        if not callable(answer):
+            raise Smale18Error(f"answer={short_repr(answer)} must be callable as answer(k, n)")
         self._answer = answer
-        if not isinstance(R, int) or R < 1:
-            raise Smale18Error(f"R={R!r} must be a positive number of samples")
+        if isinstance(R, bool) or not isinstance(R, int) or not 1 <= R <= MAX_SAMPLES:
+            raise Smale18Error(f"R={short_repr(R)} must be a positive number of samples, at most {MAX_SAMPLES}")
         self.R = R
-        self.shape_A = tuple(shape_A)
-        self.precision_cap = check_precision(precision_cap, "precision_cap")
+        self.shape_A = check_shape(shape_A, "shape_A")
+        if len(self.shape_A) != 2:
+            raise Smale18Error(f"shape_A={short_repr(shape_A)} must be the shape (m, N) of a matrix")
+        self.precision_cap = check_int_range(precision_cap, "precision_cap", 0, MAX_PRECISION)
         self._reads: list[tuple[int, int, float]] = []
         self._refused: list[tuple[int, int]] = []
         self._t0 = time.perf_counter()
@@ -100,6 +108,8 @@ class TrainingSetOracle:
         """Round the exact ``A`` and each exact ``y_k``; labels come from ``label(k, n, A_n, y_{k,n})``, which must
         return a point within ``2^-n`` of the minimiser set of the perturbed problem ``(A_n, y_{k,n})``."""
         A = as_exact(A)
+        if isinstance(ys, (str, bytes, dict)) or not hasattr(ys, "__len__") or not 1 <= len(ys) <= MAX_SAMPLES:
+            raise Smale18Error(f"ys={short_repr(ys)} must be a non-empty sequence of at most {MAX_SAMPLES} vectors")
         ys = [as_exact(y) for y in ys]
         for k, y in enumerate(ys):
             if y.shape != (A.shape[0],):
@@ -119,7 +129,7 @@ class TrainingSetOracle:
     def sample(self, k: int, n: int) -> TrainingSample:
         """The ``k``-th training sample at precision ``n`` (``0 <= k < R``)."""
         if isinstance(k, bool) or not isinstance(k, int) or not 0 <= k < self.R:
-            raise Smale18Error(f"k={k!r} must be an integer in [0, {self.R})")
+            raise Smale18Error(f"k={short_repr(k)} must be an integer in [0, {self.R})")
         n = check_precision(n)
         try:
             if n > self.precision_cap and not self._source_enforces_cap:

@@ -17,6 +17,7 @@ or ``(k, z)`` (judged against sample k).
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass
 from fractions import Fraction
@@ -25,20 +26,26 @@ from typing import Callable
 import flint
 import numpy as np
 
-from ._errors import Smale18Error
-from ._errors import check_int_range
-from .adversary import (MAX_DIGITS, Outcome, _clopper_pearson, adversary_seed_for, candidate_name,
-                        game_limits, judge_output)
+from ._errors import EngineError, Smale18Error, check_int_range, short_repr
+from .adversary import (MAX_DIGITS, MAX_TRIALS, Outcome, _check_name, _check_sealed, _clopper_pearson,
+                        adversary_seed_for, at_least_with_slack, candidate_name, game_limits, judge_output)
 from .sealed import Run, open_host
 from .constructions.smale18 import Smale18Class, Smale18Member, row_targets
 from .dyadic import DyadicArray
 from .exact import BallArray
 
-__all__ = ["TrainingGameResult", "play_training", "LEARNERS", "training_class"]
+__all__ = ["TrainingGameResult", "play_training", "LEARNERS", "training_class", "MAX_BUDGET", "MAX_SAMPLES"]
+
+#: the largest budget M (the coarse row's eps1 = 2^-(M + l0 + 256), answers up to 4M + 1024 bits)
+MAX_BUDGET = 1 << 16
+#: the most training samples (each is an exact answer the engine computes)
+MAX_SAMPLES = 1024
 
 
 def training_class(problem: str, K: int, **kwargs) -> Smale18Class:
     """Omega_K with the dyadic Hadamard rotation (default N2 = 14, so m = 16), as the training game needs."""
+    if "rotation" in kwargs:
+        raise Smale18Error("training_class fixes rotation='hadamard'; do not pass rotation")
     kwargs.setdefault("N2", 14)
     return Smale18Class(problem, K, rotation="hadamard", **kwargs)
 
@@ -64,13 +71,15 @@ class _ExactTrainingSet:
         om = member.omega
         self.member, self.omega, self.samples = member, om, samples
         self.D = member.D.approx(0)  # the Hadamard matrix is dyadic: approx(0) is exact (entries on its own grid)
-        assert self.D == DyadicArray.from_fractions(member.D.values), "the rotation must be exactly dyadic"
+        if self.D != DyadicArray.from_fractions(member.D.values):
+            raise EngineError("the training game's rotation is not exactly dyadic; the labels would not be exact")
         self.Dt = DyadicArray(np.array(self.D.numerators.T.tolist(), dtype=object), self.D.exponent)
         self.y = []
         for k in range(samples):
             b = member.b_scaled(_scale(k)).approx(300)
             exact = DyadicArray.from_fractions([Fraction(10) * _scale(k), _mu2(om) * _scale(k)] + [0] * om.N2)
-            assert b == exact
+            if b != exact:
+                raise EngineError(f"sample {k}'s data b is not the exact dyadic vector its answers assume")
             self.y.append(_rotate(self.D, exact))
 
     def answer(self, k: int, n: int):
@@ -107,7 +116,7 @@ class _ExactTrainingSet:
 
 def _mu2(omega: Smale18Class) -> Fraction:
     half = Fraction(omega.N1, 2)
-    r = int(round(float(half) ** 0.5))
+    r = math.isqrt(omega.N1 // 2)
     if Fraction(r * r) != half:
         raise Smale18Error(f"the training game needs N1/2 a perfect square (N1 = 2, 8, 18, ...), got N1={omega.N1}")
     return Fraction(r)
@@ -188,19 +197,26 @@ def play_training(
     (<Outcome.DEFEATED: 'defeated'>, Fraction(1, 2))
     """
     if not (callable(learner) or isinstance(learner, str)):
-        raise Smale18Error(f"learner={learner!r} must be callable as learner(train), or a spec string")
+        raise Smale18Error(f"learner={short_repr(learner)} must be callable as learner(train), or a spec string")
+    if not isinstance(omega, Smale18Class):
+        raise Smale18Error(f"omega must be a Smale18Class, not {type(omega).__name__}")
     if omega.rotation != "hadamard":
         raise Smale18Error("the training game needs exact labels: build the class with training_class(...)")
     _mu2(omega)
-    for label, v, lo in (("M", M, 0), ("samples", samples, 1), ("trials", trials, 1)):
-        if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < lo:
-            raise Smale18Error(f"{label}={v!r} must be an integer >= {lo}")
+    for label, v, lo, hi in (("M", M, 0, MAX_BUDGET), ("samples", samples, 1, MAX_SAMPLES),
+                             ("trials", trials, 1, MAX_TRIALS)):
+        if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, np.integer)) or not lo <= v <= hi:
+            raise Smale18Error(f"{label}={short_repr(v)} must be an integer >= {lo} and <= {hi}")
+    M, samples, trials = int(M), int(samples), int(trials)
     digits = omega.K - 1 if digits is None else check_int_range(digits, "digits", 1, MAX_DIGITS)
     seed = check_int_range(seed, "seed", 0, (1 << 128) - 1)
+    name = _check_name(name)
+    _check_sealed(sealed)
     limits = game_limits(time_limit, limits, workers)
     adv_seed, _ = adversary_seed_for(adversary_seed)
     accuracy = omega.digits_bound(digits)
-    cap = precision_cap if precision_cap is not None else max(4 * M + 1024, 8192)
+    cap = max(4 * M + 1024, 8192) if precision_cap is None else check_int_range(precision_cap, "precision_cap", 0,
+                                                                                 4 * MAX_BUDGET + 1024)
     t0 = time.perf_counter()
     e1 = M + omega.l0 + 256  # the coarse padding moves by about c eps1 <= 2^(l0 - e1)
     e2 = omega.l0
@@ -235,7 +251,7 @@ def play_training(
     cp_lower, cp_upper = _clopper_pearson(wins, trials)
     eta_hat, eta_upper = differed / trials, _clopper_pearson(differed, trials)[1]
     bound = Fraction(omega.N1 - 1, omega.N1)
-    outcome = Outcome.DEFEATED if cp_upper >= float(bound) - eta_upper else Outcome.NOT_DEFEATED
+    outcome = Outcome.DEFEATED if at_least_with_slack(cp_upper, bound, eta_upper) else Outcome.NOT_DEFEATED
     return TrainingGameResult(omega.name, omega.K, digits, M, name or candidate_name(learner), trials,
                               wins, misses, read_more, cp_lower, cp_upper, bound, eta_hat, eta_upper, outcome,
                               time.perf_counter() - t0)

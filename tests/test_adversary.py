@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from oracle import Smale18Error, is_within
+from oracle import RationalArray, Smale18Error, is_within
 from oracle.adversary import GameResult, Outcome, RandomisedGameResult, play, replay
 from oracle.candidates import BUILTINS, builtin, class_error_bound, load_candidate
 from oracle.constructions import Smale18Class
@@ -220,3 +220,289 @@ def test_hiprec_is_defeated_for_every_K(problem, K):
     omega = Smale18Class(problem, K)
     result = play(builtin("hiprec", omega), omega)
     assert result.outcome is Outcome.DEFEATED and result.log.deepest == 5000
+
+
+# -- the class algorithms on every rotation and at large K (issue 12, item 11) ------------------------------------
+@pytest.mark.parametrize("problem", PROBLEMS)
+@pytest.mark.parametrize("K", [2, 5])
+def test_k_minus_1_undoes_the_class_own_rotation(problem, K):
+    """The Hadamard-rotated class (the training game's) is rotated by a scaled Walsh-Hadamard matrix, not the DCT:
+    k-minus-1 must undo *that* rotation to read the coarse row, and then wins at K-1 digits."""
+    from oracle.training_game import training_class
+
+    omega = training_class(problem, K)
+    result = play(builtin("k-minus-1", omega), omega, digits=K - 1, time_limit=30)
+    assert result.outcome is Outcome.NOT_DEFEATED, result.reason
+    assert result.distance.upper <= class_error_bound(omega, "k-minus-1") < omega.digits_bound(K - 1)
+    assert result.log.deepest <= 2 * (omega.l0 + 2)  # it stopped as soon as the coarse row separated
+
+
+def test_k_minus_1_reads_the_rotation_of_its_class(monkeypatch):
+    """Both built-in rotations have the constant first column, so undoing the wrong one still read the coarse row; a
+    class rotated by -H (also orthogonal and dyadic) tells them apart: the DCT would read the coarse row negated and
+    pick the wrong column."""
+    from oracle.training_game import training_class
+
+    omega = training_class("P3", 3)
+    H = omega.rotation_matrix()
+    negated = RationalArray([[-v for v in row] for row in H.values.tolist()])
+    monkeypatch.setattr(Smale18Class, "rotation_matrix", lambda self: negated)
+    result = play(builtin("k-minus-1", omega), omega, digits=2, sealed=False, adversary_seed=4)
+    assert result.instance.A.approx(40) == (negated @ result.instance.B).approx(40)
+    assert result.outcome is Outcome.NOT_DEFEATED, result.reason
+
+
+def test_the_judge_decides_at_600_digits():
+    """A replayed output within 2^-2100 of the minimiser is proven within 10^-600 (a 256-bit judge said UNDECIDED)."""
+    omega = Smale18Class("P3", 3, N2=2)
+    member = omega.member(0, omega.l0, 1, omega.l0 + 50)
+    exact = member.vertex().approx(2100)
+    result = replay({"instance": member.to_json(), "digits": 600}, lambda inp: exact, sealed=False)
+    assert result.outcome is Outcome.NOT_DEFEATED, result.reason
+    assert result.distance.upper <= Fraction(1, 10**600)
+
+
+@pytest.mark.parametrize("K", [80, 300])
+def test_class_algorithms_hold_at_large_K(K):
+    """The output is rounded on a grid finer than 10^-K (a fixed 2^-200 grid fails from K ~ 60 on)."""
+    omega = Smale18Class("P3", K)
+    for name, digits in (("k-minus-1", K - 1), ("k-minus-2", K - 2)):
+        bound = class_error_bound(omega, name)
+        assert bound < omega.digits_bound(digits)
+        result = play(builtin(name, omega), omega, digits=digits, adversary_seed=K)
+        assert result.outcome is Outcome.NOT_DEFEATED, (name, result.reason)
+        assert result.distance.upper <= bound
+
+
+def test_verdicts_at_an_accuracy_far_below_float64():
+    """At 10^-600 the judge's enclosures are tight enough to decide, and every printed comparison is exact."""
+    omega = Smale18Class("P3", 3, N2=2)
+    vertex = omega.tied(0, omega.l0).vertex(0).approx(4000)
+    result = play(lambda inp: vertex, omega, digits=600, adversary_seed=1, sealed=False)
+    assert result.outcome is Outcome.DEFEATED and result.distance.lower > omega.digits_bound(600)
+    assert "> 10^-600" in result.reason and "E-" not in result.reason.split(">")[1]
+    assert "> 0" not in result.summary()
+
+
+def test_randomised_verdict_compares_exactly():
+    from oracle.adversary import at_least_with_slack, at_most_with_slack
+
+    ulp = 2.0**-53
+    # 0.5 + 0.75 ulp rounds up to 0.5 + 1 ulp in float64: a float sum would call 0.5 + 1 ulp "<= 1/2 + eta"
+    assert 0.5 + ulp <= 0.5 + 0.75 * ulp  # what the float comparison says
+    assert not at_most_with_slack(0.5 + ulp, Fraction(1, 2), 0.75 * ulp)
+    assert at_most_with_slack(0.5, Fraction(1, 2), 0.0)
+    assert not at_least_with_slack(0.5 - ulp / 2, Fraction(1, 2), 0.25 * ulp)
+
+
+# -- the published schema of game case files (issue 12: every file smale18 reads) ---------------------------------
+def _case():
+    omega = Smale18Class("P3", 3, N2=2)
+    return play(lambda inp: np.zeros(inp.N), omega, adversary_seed=1, sealed=False).to_json()
+
+
+def test_the_case_schema_is_published_and_a_written_case_satisfies_it():
+    from jsonschema import Draft202012Validator
+
+    from oracle.adversary import case_schema, read_case
+
+    schema = case_schema()
+    Draft202012Validator.check_schema(schema)
+    case = json.loads(json.dumps(_case()))
+    assert not list(Draft202012Validator(schema).iter_errors(case))
+    c = read_case(json.dumps(case))
+    assert c.member.to_json() == case["instance"] and c.digits == 3
+    assert read_case({"instance": case["instance"]}).digits == 3  # only the instance is required
+
+
+def _mutated(path, value):
+    case = json.loads(json.dumps(_case()))
+    node = case
+    for key in path[:-1]:
+        node = node[key]
+    if value is _DELETE:
+        del node[path[-1]]
+    else:
+        node[path[-1]] = value
+    return json.dumps(case)
+
+
+_DELETE = object()
+
+
+@pytest.mark.parametrize("edit, match", [
+    ((("instance", "e2"), 40.0), r"case instance.e2=40.0 must be"),
+    ((("instance", "K"), "3"), r"case instance.K='3' must be an integer in \[1, 1000\]"),
+    ((("instance", "j2"), True), r"case instance.j2=True must be 0 or 1"),
+    ((("instance", "e1"), 10**6), r"case instance.e1=1000000 must be an integer in \[1, 65536\]"),
+    ((("instance", "N2"), 5000), r"case instance.N2=5000 must be an integer in \[0, 1024\]"),
+    ((("instance", "lam"), "1e-1000000000"), r"case instance.lam='1e-1000000000' must be a rational"),
+    ((("instance", "lam"), 0.5), r"case instance.lam=0.5 must be a rational"),
+    ((("instance", "rotation"), "fourier"), r"case instance.rotation='fourier' must be one of"),
+    ((("instance", "extra"), 1), r"case.instance has unexpected field\(s\) \['extra'\]"),
+    ((("instance", "j1"), _DELETE), r"'j1' is a required property"),
+    ((("digits",), 3.0), r"case digits=3.0 must be an integer in \[1, 10000\]"),
+    ((("digits",), 10**6), r"case digits=1000000 must be an integer in \[1, 10000\]"),
+    ((("queries",), [{"kind": "A", "n": 1}] * 100001), r"case queries must have at most 100000 entries"),
+    ((("candidate_tail",), [[[[[1]]]]]), r"case candidate_tail .*must be of type string"),
+    ((("output", "numerators", 0), 5), r"case output"),
+    ((("surprise",), {}), r"case has unexpected field\(s\) \['surprise'\]"),
+    # the semantic checks stay, after the schema
+    ((("instance", "e2"), None), "tied member"),
+    ((("instance", "e1"), 3), r"e1=3 must be an integer >= l0"),
+    ((("instance", "j1"), 5), r"j1=5 must be an integer in \[0, 2\)"),
+    ((("accuracy",), "1/100"), "not 10\\^-3"),
+])
+def test_hostile_case_files_are_refused_with_one_line(edit, match):
+    from oracle.adversary import read_case
+
+    with pytest.raises(Smale18Error, match=match) as info:
+        read_case(_mutated(*edit))
+    assert "\n" not in str(info.value)
+
+
+@pytest.mark.parametrize("text, match", [
+    ('{"instance": NaN}', "not strict JSON: NaN"),
+    ('{"instance": {}, "instance": {}}', "duplicate key 'instance'"),
+    ('{"instance": ' + "9" * 5000 + "}", "more than 4300 digits"),
+    ("[" * 100000 + "]" * 100000, "nested too deeply"),
+    ('{"a": ' * 70 + "1" + "}" * 70, "nested too deeply"),
+    ("[1, 2]", "must be a JSON object"),
+    ("{", "not JSON"),
+    ('{"instance": {"construction": "smale18-p3", "K": "3", "N1": 2, "N2": 2, "lam": "1", "eta": "1/4", "j1": 0, '
+     '"e1": 11, "j2": 0, "e2": null}}', r"K='3'"),  # the schema speaks first (before "tied member")
+])
+def test_hostile_case_texts(text, match):
+    from oracle.adversary import read_case
+
+    with pytest.raises(Smale18Error, match=match):
+        read_case(text)
+
+
+def test_replay_parses_the_case_file_once(tmp_path, monkeypatch, capsys):
+    import oracle.adversary as adversary
+    from verify.cli import main
+
+    text = json.dumps(_case())
+    path = tmp_path / "case.json"
+    path.write_text(text)
+    parsed = []
+    loads = json.loads
+
+    def spy(s, *args, **kwargs):
+        if s == text:
+            parsed.append(1)
+        return loads(s, *args, **kwargs)
+
+    monkeypatch.setattr(adversary.json, "loads", spy)
+    assert main(["replay", str(path), "--candidate", "builtin:centroid"]) == 0
+    assert len(parsed) == 1 and "DEFEATED" in capsys.readouterr().out
+
+
+# -- API fuzz: hostile arguments give a Smale18Error that names the argument, never another exception or a hang ----
+_HOSTILE = [None, True, False, -1, -(10**400), 10**400, 10**5000, 2.5, float("nan"), float("inf"), "abc",
+            "1e-1000000000", "", [], [1, 2], {}, object(), np.int64(-7), np.float64("nan"), 1j, b"3",
+            Fraction(1, 3), Fraction(10**5000, 3)]
+
+
+class _Reached(Exception):
+    """Validation passed and the call reached the expensive part (which the fuzz does not run)."""
+
+
+def _stop(*args, **kwargs):
+    raise _Reached
+
+
+def _fuzz_targets():
+    from oracle import Interval, format_bound
+    from oracle.adversary import judge_output, read_case
+    from oracle.constructions.coinflip import coinflip_loss, play_coinflip
+    from oracle.training import TrainingSetOracle
+    from oracle.training_game import play_training, training_class
+
+    omega = Smale18Class("P3", 3, N2=2)
+    member = omega.member(0, omega.l0, 1, omega.l0 + 3)
+    tomega = training_class("P3", 2)
+    zero = lambda inp: np.zeros(inp.N)  # noqa: E731
+    return {
+        "Smale18Class": (lambda **k: Smale18Class(**k), dict(problem="P3", K=3, N1=2, N2=2, lam=1, eta="1/4",
+                                                               rotation="dct")),
+        "member": (lambda **k: omega.member(**k), dict(j1=0, e1=omega.l0, j2=1, e2=omega.l0 + 2)),
+        "digits_bound": (lambda **k: omega.digits_bound(**k), dict(digits=3)),
+        "b_scaled": (lambda **k: member.b_scaled(**k), dict(scale=2)),
+        "vertex": (lambda **k: member.vertex(**k), dict(j2=0, scale=1)),
+        "distance": (lambda **k: member.distance(**k), dict(z=np.zeros(omega.N), prec_bits=128, scale=1)),
+        "class_error_bound": (lambda **k: class_error_bound(**k), dict(omega=omega, which="k-minus-1", prec_bits=128)),
+        "builtin": (lambda **k: builtin(**k), dict(name="cvxpy", omega=omega)),
+        "play": (lambda **k: play(**k), dict(candidate=zero, omega=omega, digits=3, trials=5, seed=0, time_limit=5.0,
+                                             precision_cap=100, name="z", adversary_seed=1, workers=1, sealed=True)),
+        "replay": (lambda **k: replay(**k), dict(case={"instance": member.to_json()}, candidate=zero, time_limit=5.0,
+                                                 precision_cap=100, name="z", sealed=True)),
+        "read_case": (lambda **k: read_case(**k), dict(case={"instance": member.to_json()})),
+        "judge_output": (lambda **k: judge_output(**k), dict(raw=np.zeros(3), N=3)),
+        "play_training": (lambda **k: play_training(**k), dict(learner=zero, omega=tomega, M=3, samples=2, trials=2,
+                                                               digits=1, seed=0, time_limit=5.0, precision_cap=9000,
+                                                               name="z", adversary_seed=1, sealed=True)),
+        "training_class": (lambda **k: training_class(**k), dict(problem="P3", K=2)),
+        "TrainingSetOracle": (lambda **k: TrainingSetOracle(**k), dict(answer=_stop, R=2, shape_A=(2, 3),
+                                                                       precision_cap=64)),
+        "coinflip_loss": (lambda **k: coinflip_loss(**k), dict(w=1, b=0, delta=Fraction(1, 4))),
+        "play_coinflip": (lambda **k: play_coinflip(**k), dict(candidate=zero, trials=3, seed=0, tau=Fraction(1, 8),
+                                                               time_limit=5.0, precision_cap=64, name="z",
+                                                               adversary_seed=1, sealed=True)),
+        "format_bound": (lambda **k: format_bound(**k), dict(value=Fraction(1, 3), direction="up", digits=5)),
+        "Interval": (lambda **k: Interval(**k), dict(lower=0, upper=1)),
+    }
+
+
+_TARGETS = _fuzz_targets()
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.data())
+def test_api_fuzz_names_the_argument(data):
+    import signal
+
+    import oracle.adversary
+    import oracle.sealed
+    import oracle.training_game
+
+    target = data.draw(st.sampled_from(sorted(_TARGETS)), label="target")
+    call, valid = _TARGETS[target]
+    arg = data.draw(st.sampled_from(sorted(valid)), label="argument")
+    value = data.draw(st.sampled_from(_HOSTILE), label="value")
+    kwargs = dict(valid, **{arg: value})
+    saved = oracle.adversary.open_host, oracle.training_game.open_host, oracle.sealed.open_host
+    oracle.adversary.open_host = oracle.training_game.open_host = oracle.sealed.open_host = _stop
+
+    def hang(signum, frame):
+        raise TimeoutError(f"{target}({arg}={value!r:.40}) ran longer than 20 s")
+
+    old = signal.signal(signal.SIGALRM, hang)
+    signal.alarm(20)
+    try:
+        call(**kwargs)
+    except (_Reached, Smale18Error) as exc:
+        if isinstance(exc, Smale18Error):
+            assert arg in str(exc) or (target == "read_case"), (target, arg, value, str(exc))
+            assert "\n" not in str(exc)
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, old)
+        oracle.adversary.open_host, oracle.training_game.open_host, oracle.sealed.open_host = saved
+
+
+@pytest.mark.parametrize("target", sorted(_TARGETS))
+def test_api_fuzz_baseline_arguments_are_valid(target, monkeypatch):
+    """The fuzz above starts from valid arguments: without a hostile value each call succeeds (or reaches the game)."""
+    import oracle.adversary
+    import oracle.sealed
+    import oracle.training_game
+
+    for module in (oracle.adversary, oracle.training_game, oracle.sealed):
+        monkeypatch.setattr(module, "open_host", _stop)
+    call, valid = _TARGETS[target]
+    try:
+        call(**valid)
+    except _Reached:
+        pass

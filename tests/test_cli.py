@@ -24,8 +24,8 @@ def test_help_lists_the_verbs():
     [
         (["bogus"], "invalid choice"),
         (["oracle", "dct2:8"], "--n"),
-        (["oracle", "dct2:8", "--n", "-3"], "n=-3 must be a non-negative integer"),
-        (["oracle", "dct2:8", "--n", "x"], "invalid int value"),
+        (["oracle", "dct2:8", "--n", "-3"], "n=-3 must be an integer in [0, 16384]"),
+        (["oracle", "dct2:8", "--n", "x"], "n='x' must be an integer in [0, 16384]"),
         (["oracle", "nope:3", "--n", "3"], "must be one of dct2:N"),
         (["oracle", "hadamard:6", "--n", "3"], "N=6 must be a power of two"),
         ([], ""),
@@ -54,6 +54,10 @@ def test_quick_tour_writes_a_report_linking_every_figure(tmp_path):
     report = (tmp_path / "rep" / "report.md").read_text()
     pngs = sorted(p.name for p in (tmp_path / "rep").glob("*.png"))
     assert len(pngs) >= 7  # game, table, convergence, certificate, image, attack, paradox
+    from verify._tour import FIGURES
+
+    assert set(pngs) <= set(FIGURES)  # the names a new run removes first (no stale figure beside a new report)
+    assert "the run finished; every certified claim proven: yes" in report
     for name in pngs:
         assert f"]({name})" in report
     assert "**Certified**" in report and "**Observed**" in report
@@ -89,3 +93,209 @@ def test_game_bad_usage(args, match, capsys):
     assert main(args) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and match in err
+
+
+# -- robustness: every hostile invocation exits 2 with one line on stderr, and never hangs ----------------------
+def _main_within(argv, seconds=30):
+    """``main(argv)``, failing (instead of hanging) if it runs longer than ``seconds``."""
+    import signal
+
+    def timeout(signum, frame):
+        raise TimeoutError(f"smale18 {' '.join(argv)} ran longer than {seconds} s")
+
+    old = signal.signal(signal.SIGALRM, timeout)
+    signal.alarm(seconds)
+    try:
+        return main(argv)
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, old)
+
+
+_GAME = ["game", "smale18-p3", "--K", "3", "--candidate", "builtin:centroid"]
+
+
+def _hostile(tmp):
+    existing = tmp / "existing.json"
+    existing.write_text("{}")
+    png = tmp / "existing.png"
+    png.write_bytes(b"not a figure")
+    folder = tmp / "folder"
+    folder.mkdir()
+    return [
+        (_GAME + ["--seed", "-1"], "--seed"),
+        (["game", "coinflip", "--candidate", "builtin:gd", "--seed", "-1"], "--seed"),
+        (["table1", "--seed", "-1"], "--seed"),
+        (["attack", "--seed", "-1"], "--seed"),
+        (["paradox", "--seed", "-1"], "--seed"),
+        (["tour", "--quick", "--seed", "-1", "--out", str(tmp / "rep")], "--seed"),
+        (_GAME + ["--adversary-seed", "-1"], "--adversary-seed"),
+        (_GAME + ["--time-limit", "inf"], "--time-limit"),
+        (_GAME + ["--time-limit", "1e300"], "--time-limit"),
+        (_GAME + ["--time-limit", "1e-7"], "--time-limit"),
+        (_GAME + ["--time-limit", "nan"], "--time-limit"),
+        (["game", "coinflip", "--candidate", "builtin:gd", "--time-limit", "1e-7"], "--time-limit"),
+        (_GAME + ["--memory-limit", "inf"], "--memory-limit"),
+        (_GAME + ["--workers", "0"], "--workers"),
+        (_GAME + ["--digits", "1000000"], "--digits"),
+        (_GAME + ["--digits", "0"], "--digits"),
+        (_GAME + ["--N2", "100000"], "--N2"),
+        (_GAME + ["--trials", "1000000000"], "--trials"),
+        (["game", "coinflip", "--candidate", "builtin:gd", "--trials", "-3"], "--trials"),
+        (["game", "smale18-p3", "--K", "100000", "--candidate", "builtin:centroid"], "--K"),
+        (["game", "smale18-p3", "--K", "9" * 5000, "--candidate", "builtin:centroid"], "--K"),
+        (_GAME + ["--out", str(tmp / "missing" / "case.json")], "--out"),
+        (_GAME + ["--out", str(existing)], "--force"),
+        (_GAME + ["--out", str(folder)], "--out"),
+        (["tour", "--quick", "--out", str(existing)], "--out"),
+        (["oracle", "dct2:8", "--n", "100000000"], "--n"),
+        (["oracle", "dct2:8", "--n", "1e3"], "--n"),
+        (["oracle", "dct2:100000", "--n", "3"], "N=100000"),
+        (["oracle", "hilbert:512", "--n", "16384"], "too much work"),
+        (["paradox", "--K", "1000000"], "--K"),
+        (["paradox", "--out", str(png)], "--force"),
+        (["paradox", "--out", str(tmp / "figure")], ".png"),
+        (["attack", "--out", str(folder)], "--out"),
+        (["attack", "--out", str(tmp / "figure")], ".png"),
+        (["attack", "--out", str(tmp / "missing" / "a.png")], "--out"),
+        (["attack", "--n", "8"], "--n"),
+        (["attack", "--n", "4096"], "--n"),
+        (["attack", "--steps", "1000000000"], "--steps"),
+        (["certify", "rnsp", "dct2:8", "--sparsity", "1", "--out", str(existing)], "--force"),
+        (["replay", str(existing), "--candidate", "builtin:cvxpy", "--time-limit", "inf"], "--time-limit"),
+        (["certify", "rnsp", "dct2:8", "--sparsity", "1", "--weights", "1e-1000000000"], "--weights"),
+        (["certify", "rnsp", "dct2:8", "--sparsity", "9" * 5000], "--sparsity"),
+    ]
+
+
+@pytest.mark.parametrize("index", range(42))
+def test_hostile_invocations_exit_2_with_one_line(index, tmp_path, capsys):
+    cases = _hostile(tmp_path)
+    argv, match = cases[index]
+    before = sorted(p.name for p in tmp_path.iterdir())
+    code = _main_within(argv)
+    captured = capsys.readouterr()
+    assert code == 2, (argv, captured.err)
+    assert captured.err.count("\n") == 1 and "Traceback" not in captured.err, captured.err
+    assert match in captured.err, captured.err
+    assert sorted(p.name for p in tmp_path.iterdir()) == before  # nothing written, nothing clobbered
+    assert (tmp_path / "existing.json").read_text() == "{}"
+
+
+def test_the_hostile_list_is_covered(tmp_path):
+    assert len(_hostile(tmp_path)) == 42
+
+
+def _help(verb, capsys):
+    with pytest.raises(SystemExit):
+        main([verb, "--help"])
+    return capsys.readouterr().out
+
+
+def test_help_states_every_bound(capsys):
+    verbs = ("game", "oracle", "attack", "paradox", "tour", "table1")
+    parser_help = {verb: _help(verb, capsys) for verb in verbs}
+    game = " ".join(parser_help["game"].split())
+    for text in ("[1, 1000]", "[1, 10000]", "[0, 1024]", "[1, 100000]", "[0.1, 86400]", "--force"):
+        assert text in game, text
+    oracle = " ".join(parser_help["oracle"].split())
+    assert "[0, 16384]" in oracle and "N^2 max(n, 64) <= 2^27" in oracle
+    assert "[16, 32]" in " ".join(parser_help["attack"].split())
+    assert "[2, 500]" in " ".join(parser_help["paradox"].split())
+    for verb in ("attack", "paradox", "tour", "table1"):
+        assert "[0, 4294967295]" in " ".join(parser_help[verb].split()), verb
+
+
+def test_cli_bounds_are_the_library_bounds():
+    from oracle.adversary import MAX_DIGITS, MAX_TRIALS
+    from oracle.constructions.smale18 import MAX_K, MAX_N2
+    from verify import cli, paradox, table1
+    from verify._tour import MAX_SEED as TOUR_SEED
+    from verify.instability_demo import SIDES
+
+    assert (cli.GAME_MAX_K, cli.GAME_MAX_N2, cli.GAME_MAX_DIGITS, cli.GAME_MAX_TRIALS) == (MAX_K, MAX_N2, MAX_DIGITS,
+                                                                                          MAX_TRIALS)
+    assert cli.PARADOX_MAX_K == paradox.MAX_K and cli.ATTACK_SIDES == SIDES
+    assert cli.MAX_SEED == TOUR_SEED == table1.MAX_SEED == paradox.MAX_SEED
+
+
+def test_oracle_compares_exactly_where_floats_underflow(capsys):
+    """2^-1075 is 0 in float64: the certified bound must be compared with the exact power of two."""
+    assert main(["oracle", "dct2:8", "--n", "1075"]) == 0
+    out = capsys.readouterr().out
+    assert "certified" in out and "2^-1075" in out
+
+
+def test_out_with_force_replaces_an_existing_file_atomically(tmp_path):
+    case = tmp_path / "case.json"
+    case.write_text("old")
+    out = _run(*_GAME, "--out", str(case), "--force", "--adversary-seed", "3")
+    assert out.returncode == 0, out.stderr
+    assert json.loads(case.read_text())["instance"]["construction"] == "smale18-p3"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["case.json"]  # no temporary file left behind
+
+
+# -- the tour's report: atomic, and never stale ------------------------------------------------------------------
+def _old_report(folder):
+    folder.mkdir()
+    (folder / "report.md").write_text("# smale18 tour report\n\nMode: quick; every certified claim proven: yes.\n")
+    (folder / "game.png").write_bytes(b"a figure of an earlier run")
+    (folder / "notes.txt").write_text("the user's own file")
+
+
+@pytest.mark.parametrize("error", [KeyboardInterrupt, RuntimeError])
+def test_an_interrupted_tour_marks_its_report_and_leaves_no_stale_figures(error, tmp_path, monkeypatch):
+    from verify import _tour
+
+    folder = tmp_path / "rep"
+    _old_report(folder)
+
+    def boom(*args, **kwargs):
+        raise error("stopped here")
+
+    monkeypatch.setattr(_tour, "_oracle_section", boom)
+    with pytest.raises(error):
+        _tour.run_tour(quick=True, out=str(folder))
+    report = (folder / "report.md").read_text()
+    assert "INTERRUPTED" in report and "proven: yes" not in report
+    assert not (folder / "game.png").exists()  # a figure of the earlier run is not left beside the new report
+    assert (folder / "notes.txt").read_text() == "the user's own file"
+    assert sorted(p.name for p in folder.iterdir()) == ["notes.txt", "report.md"]  # no temporary file
+
+
+def test_a_tour_killed_outright_leaves_an_incomplete_report(tmp_path, monkeypatch):
+    """Even SIGKILL (no handler runs) cannot leave the old 'proven: yes': the report is replaced first."""
+    from verify import _tour
+
+    folder = tmp_path / "rep"
+    _old_report(folder)
+    seen = {}
+
+    def look(*args, **kwargs):
+        seen["report"] = (folder / "report.md").read_text()
+        raise SystemExit(9)
+
+    monkeypatch.setattr(_tour, "_oracle_section", look)
+    with pytest.raises(SystemExit):
+        _tour.run_tour(quick=True, out=str(folder))
+    assert "INCOMPLETE" in seen["report"] and "proven: yes" not in seen["report"]
+
+
+def test_report_writes_are_atomic(tmp_path, monkeypatch):
+    import os
+
+    from verify import _tour
+
+    path = tmp_path / "report.md"
+    path.write_text("the old report")
+
+    def failing_fsync(fd):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", failing_fsync)
+    with pytest.raises(OSError):
+        _tour._write_atomic(str(path), "the new report")
+    assert path.read_text() == "the old report" and sorted(p.name for p in tmp_path.iterdir()) == ["report.md"]
+    monkeypatch.undo()
+    _tour._write_atomic(str(path), "the new report")
+    assert path.read_text() == "the new report" and sorted(p.name for p in tmp_path.iterdir()) == ["report.md"]

@@ -71,3 +71,51 @@ def test_bad_input():
         play_training(lambda t: 0, training_class("P3", 2, N1=3), M=3)
     r = play_training(lambda train: 1 / 0, training_class("P3", 2), M=3, trials=5)
     assert r.misses == 5 and r.outcome is Outcome.DEFEATED
+
+
+# -- the engine's own checks are real checks (they were asserts, gone under python -O) ----------------------------
+def test_training_set_checks_raise_engine_errors(monkeypatch):
+    from oracle import EngineError
+    from oracle.constructions.smale18 import Smale18Member
+
+    omega = training_class("P3", 2)
+    member = omega.member(0, 40, 0, omega.l0)
+    original = Smale18Member.b_scaled
+    monkeypatch.setattr(Smale18Member, "b_scaled",
+                        lambda self, s: original(self, Fraction(s) + Fraction(1, 2**40)))
+    with pytest.raises(EngineError, match="not the exact dyadic vector"):
+        _ExactTrainingSet(member, 2)
+
+
+def test_training_set_checks_hold_under_python_O():
+    import subprocess
+    import sys
+
+    code = (
+        "from fractions import Fraction\n"
+        "from oracle.constructions.smale18 import Smale18Member\n"
+        "from oracle.training_game import _ExactTrainingSet, training_class\n"
+        "omega = training_class('P3', 2)\n"
+        "member = omega.member(0, 40, 0, omega.l0)\n"
+        "original = Smale18Member.b_scaled\n"
+        "Smale18Member.b_scaled = lambda self, s: original(self, Fraction(s) + Fraction(1, 2**40))\n"
+        "try:\n"
+        "    _ExactTrainingSet(member, 2)\n"
+        "except Exception as exc:\n"
+        "    print(type(exc).__name__)\n"
+        "else:\n"
+        "    print('accepted')\n"
+    )
+    out = subprocess.run([sys.executable, "-O", "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.stdout.strip() == "EngineError", out.stdout + out.stderr
+
+
+def test_training_verdict_compares_exactly():
+    from oracle.adversary import at_least_with_slack
+
+    # cp_upper = 1/2 - u (u = 2^-54, the float spacing below 1/2), eta = 0.6 u: exactly, 1/2 - u < 1/2 - 0.6 u, but the
+    # float difference 1/2 - 0.6 u rounds to 1/2 - u, and a float comparison says ">="
+    u = 2.0**-54
+    cp_upper, eta = 0.5 - u, 0.6 * u
+    assert cp_upper >= 0.5 - eta  # what the float comparison says
+    assert not at_least_with_slack(cp_upper, Fraction(1, 2), eta)

@@ -1,8 +1,79 @@
-"""Small figures for the tour's report (matplotlib, Agg)."""
+"""Small figures for the tour's report (matplotlib, Agg), and atomic writes of every file smale18 produces."""
 
 from __future__ import annotations
 
+import contextlib
+import os
+import tempfile
+
 import numpy as np
+
+from oracle import Smale18Error
+from oracle._errors import short_repr
+
+
+def check_out_file(path, force: bool = False, suffix: str | None = None, option: str = "--out") -> str:
+    """``path`` if an output may be written there, else a Smale18Error naming ``option``; checked *before* the work.
+
+    Refused: a path that is a folder, whose folder does not exist, that exists already (unless ``force``), or that
+    does not end in ``suffix`` (e.g. ``.png``: matplotlib would otherwise append one and write elsewhere)."""
+    if not isinstance(path, (str, os.PathLike)) or not str(path).strip():
+        raise Smale18Error(f"{option}={short_repr(path)} must be a file name")
+    path = os.fspath(path)
+    if suffix is not None and not path.lower().endswith(suffix):
+        raise Smale18Error(f"{option}={path!r} must name a {suffix} file (a name ending in {suffix})")
+    if os.path.isdir(path):
+        raise Smale18Error(f"{option}={path!r} is a folder; give a file name")
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        raise Smale18Error(f"{option}={path!r}: its folder {folder!r} does not exist")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise Smale18Error(f"{option}={path!r}: its folder {folder!r} is not writable")
+    if os.path.lexists(path) and not force:
+        raise Smale18Error(f"{option}={path!r} exists already; pass --force to replace it")
+    return path
+
+
+@contextlib.contextmanager
+def atomic_path(path, replace: bool = True):
+    """Yield a temporary file name in ``path``'s folder (same suffix); on success the file is flushed to disk and
+    renamed to ``path`` in one step, so ``path`` holds either the old content or the complete new one, never a part.
+    With ``replace=False`` an existing ``path`` is never replaced (the rename is a hard link, which fails if the name
+    exists). On failure the temporary file is removed and the error propagates."""
+    path = os.fspath(path)
+    folder = os.path.dirname(os.path.abspath(path))
+    base = os.path.basename(path)
+    suffix = os.path.splitext(base)[1]
+    fd, tmp = tempfile.mkstemp(prefix=f".{base}.", suffix=f".part{suffix}", dir=folder)
+    os.close(fd)
+    try:
+        yield tmp
+        fd = os.open(tmp, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        if replace:
+            os.replace(tmp, path)
+        else:
+            try:
+                os.link(tmp, path)
+            except FileExistsError:
+                raise Smale18Error(f"{path!r} appeared while smale18 was working; not replaced (pass --force)") \
+                    from None
+            os.unlink(tmp)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def write_text_atomic(path, text: str, replace: bool = True) -> str:
+    """Write ``text`` (UTF-8) to ``path`` atomically (:func:`atomic_path`); return ``path``."""
+    with atomic_path(path, replace) as tmp:
+        with open(tmp, "w", encoding="utf-8") as fh:
+            fh.write(text)
+    return os.fspath(path)
 
 
 def _plt():

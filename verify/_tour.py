@@ -23,6 +23,14 @@ __all__ = ["run_tour"]
 
 _REPORT: list[dict] = []
 
+#: the figures the tour writes into its folder (removed at the start of a run, so that a report never sits beside
+#: figures of an earlier run)
+FIGURES = ("game.png", "table1.png", "firenet_convergence.png", "certificate.png", "firenet_image.png", "attack.png",
+           "paradox.png")
+REPORT = "report.md"
+#: seeds of the tour (as the CLI's demonstration verbs)
+MAX_SEED = 2**32 - 1
+
 
 def _say(text: str = "") -> None:
     """Print a line (progress) and record it in the current report section."""
@@ -41,14 +49,21 @@ def _figure(path: str, caption: str) -> None:
         _REPORT[-1]["figures"].append((path, caption))
 
 
-def _write_report(out: str, seconds: float, quick: bool, ok: bool) -> str:
-    """Markdown report: per section, the certified results, the observed ones, the rest, and the figures."""
+def _write_atomic(path: str, text: str) -> str:
+    """Write ``text`` to ``path`` through a temporary file in the same folder and one ``os.replace``: a reader (or
+    a crash at any moment) sees the old report or the new one, never a mixture or a truncated file."""
+    from ._figures import write_text_atomic
+
+    return write_text_atomic(path, text, replace=True)
+
+
+def _report_text(out: str, status: str) -> str:
+    """Markdown report: a status line, then per section the certified results, the observed ones, the rest, and the
+    figures."""
     import os
 
-    lines = ["# smale18 tour report", "",
-             "*Certified* = proven by a witness checked in exact or ball arithmetic; *observed* = measured. "
-             f"Mode: {'quick' if quick else 'full'}; {seconds:.1f} s; every certified claim proven: "
-             f"{'yes' if ok else 'NO'}.", ""]
+    lines = ["# smale18 tour report", "", status, "",
+             "*Certified* = proven by a witness checked in exact or ball arithmetic; *observed* = measured.", ""]
     for sec in _REPORT:
         lines += [f"## {sec['title']}", ""]
         certified = [l for l in sec["lines"] if "[certified" in l or l.lower().startswith("certified")]
@@ -59,11 +74,69 @@ def _write_report(out: str, seconds: float, quick: bool, ok: bool) -> str:
                 lines += [f"**{head}**", ""] + [f"- `{l}`" for l in group] + [""]
         for path, caption in sec["figures"]:
             lines += [f"![{caption}]({os.path.relpath(path, out)})", "", f"*{caption}*", ""]
-    os.makedirs(out, exist_ok=True)
-    path = os.path.join(out, "report.md")
-    with open(path, "w", encoding="utf-8") as fh:
-        fh.write("\n".join(lines))
-    return path
+    return "\n".join(lines)
+
+
+def _write_report(out: str, seconds: float, quick: bool, ok: bool) -> str:
+    """The finished run's report, written atomically over the INCOMPLETE one."""
+    import os
+
+    status = (f"Mode: {'quick' if quick else 'full'}; {seconds:.1f} s; the run finished; every certified claim "
+              f"proven: {'yes' if ok else 'NO'}.")
+    return _write_atomic(os.path.join(out, REPORT), _report_text(out, status))
+
+
+def check_out_folder(out, option: str = "out") -> str:
+    """``out`` if the tour may use it as its folder (missing, or an existing folder), else a Smale18Error naming
+    ``option``."""
+    import os
+
+    from oracle import Smale18Error
+    from oracle._errors import short_repr
+
+    if not isinstance(out, (str, os.PathLike)) or not str(out).strip():
+        raise Smale18Error(f"{option}={short_repr(out)} must be a folder name")
+    out = os.fspath(out)
+    if os.path.lexists(out) and not os.path.isdir(out):
+        raise Smale18Error(f"{option}={out!r} exists and is not a folder; the tour writes a folder of a report and "
+                           "figures")
+    if os.path.isdir(out) and not os.access(out, os.W_OK | os.X_OK):
+        raise Smale18Error(f"{option}={out!r} is not a writable folder")
+    return out
+
+
+def _start_report(out: str) -> None:
+    """Make the folder, remove the figures of an earlier run, and replace any earlier report by an INCOMPLETE one
+    before any work: whatever happens next (an exception, Ctrl-C, SIGKILL, a power cut), the folder never shows an
+    earlier run's "every certified claim proven: yes" beside this run's figures."""
+    import os
+
+    from oracle import Smale18Error
+
+    try:
+        os.makedirs(out, exist_ok=True)
+        _write_atomic(os.path.join(out, REPORT), "# smale18 tour report\n\n**INCOMPLETE**: a tour run started at "
+                      f"{time.strftime('%Y-%m-%d %H:%M:%S')} and has not finished (it is still running, or it was "
+                      "stopped); nothing in this folder is a result of it yet.\n")
+        for name in FIGURES:
+            path = os.path.join(out, name)
+            if os.path.lexists(path) and not os.path.isdir(path):
+                os.unlink(path)
+    except OSError as exc:
+        raise Smale18Error(f"out={out!r}: cannot write the tour's folder: {exc.strerror or exc}") from None
+
+
+def _interrupted_report(out: str, seconds: float, exc: BaseException) -> None:
+    """Best effort: mark the report INTERRUPTED, with the sections that did finish (the INCOMPLETE report stays if
+    even this fails)."""
+    import contextlib
+    import os
+
+    where = _REPORT[-1]["title"] if _REPORT else "the start"
+    status = (f"**INTERRUPTED** after {seconds:.1f} s, in section \"{where}\", by {type(exc).__name__}: the run did "
+              "not finish, so the certified claims were NOT all checked. What follows is what ran before it stopped.")
+    with contextlib.suppress(Exception):
+        _write_atomic(os.path.join(out, REPORT), _report_text(out, status))
 
 
 def _oracle_section(N: int) -> None:
@@ -112,7 +185,8 @@ def _candidate_section(seed: int, N: int) -> None:
         check = problem.certify_minimiser(x_out, tol=tol)
         tag = {Status.CERTIFIED: "certified", Status.REFUTED: "refuted", Status.UNKNOWN: "unknown"}[check.status]
         _say(
-            f"   tol {float(tol):.0e}: [{tag}] F(x) - min F <= {format_bound(check.gap_upper, 'up', 4)} "
+            f"   tol 10^-{len(str(tol.denominator)) - 1}: [{tag}] F(x) - min F <= "
+            f"{format_bound(check.gap_upper, 'up', 4)} "
             f"(duality gap from a cvxpy dual point, re-checked in ball arithmetic)"
         )
     _say("   [observed] the solver's own report is not used; only the exact data and the dual point are.")
@@ -190,7 +264,8 @@ def _networks_section(quick: bool, seed: int, out: str) -> bool:
     _say(f"   {'K':>3} {'n':>4} {'LISTA':>12} {'FIRENET':>12} {'10^-K':>8}")
     rows = table1(quick=True, seed=seed, ns=(10,) if quick else (10, 20, 30), samples=1000 if quick else None,
                   iterations=400 if quick else None, progress=lambda r: _say(
-        f"   {r.K:>3} {r.n:>4} {float(r.lista):>12.4e} {float(r.firenet):>12.4e} {float(r.bound):>8.0e}"))
+        f"   {r.K:>3} {r.n:>4} {format_bound(r.lista, 'down', 5):>12} {format_bound(r.firenet, 'down', 5):>12} "
+        f"{'10^-' + str(r.K):>8}"))
     from ._figures import table_figure
 
     os.makedirs(out, exist_ok=True)
@@ -207,23 +282,19 @@ def _networks_section(quick: bool, seed: int, out: str) -> bool:
 def _firenet_bound_check(A, cert, seed: int) -> bool:
     from fractions import Fraction as Fr
 
-    from .balls import operator_norm_upper
     from .bounds import theorem2_run
-    from .rnsp import SparsityInLevels
 
-    rho, gamma = Fr(cert.claim["rho"]), Fr(cert.claim["gamma"])
-    lv = SparsityInLevels.make(A.shape[1], 1)
     rng = np.random.default_rng([seed, 7])
     x = np.zeros(A.shape[1])
     x[int(rng.integers(A.shape[1]))] = 2.0
     y = A @ x + 1e-3 * rng.standard_normal(A.shape[0]) / np.sqrt(A.shape[0])
-    g, errs = theorem2_run(A, operator_norm_upper(A), rho, gamma, lv, x, y, 8)
-    ratios = [e / float(b) for e, b in zip(errs[1:], g.eps[1:])]
+    g, errs, _ = theorem2_run(cert, x, y, 8)  # the certificate is re-checked; L_A derived from its matrix
+    ratios = [e / float(b) for e, b in zip(errs[1:], g.eps[1:])]  # printed only (observed)
     _say(f"   FIRENET bound (Theorem 2, proofs_notes/firenet_bound.md) from these certified constants: c <= "
          f"{format_bound(g.c, 'up', 4)}, p = {g.p_min} inner steps; after 8 restarts [certified, exact iteration] "
          f"||psi - x|| <= {format_bound(g.eps[-1], 'up', 4)}, [observed, float64] {errs[-1]:.3e} (observed/bound <= "
          f"{max(ratios):.3f} over the restarts)")
-    return max(ratios) <= 1
+    return all(Fr(float(e)) <= b for e, b in zip(errs[1:], g.eps[1:]))  # decided exactly
 
 
 def _certificate_section(quick: bool, seed: int, out: str) -> bool:
@@ -290,7 +361,8 @@ def _imaging_section(quick: bool, seed: int, out: str) -> bool:
          f"[observed], certified amplification <= {format_bound(pair.trained_bound, 'up', 4)}; FIRENET output change "
          f"{pair.firenet.output_change:.3g} [observed], certified amplification <= "
          f"{format_bound(pair.firenet_bound, 'up', 3)} (a layer-norm product: true but loose); figure: {path}")
-    return pair.firenet.amplification <= float(pair.firenet_bound)
+    amplification = pair.firenet.amplification  # observed (a float); compared exactly with the certified bound
+    return bool(np.isfinite(amplification)) and Fraction(float(amplification)) <= pair.firenet_bound
 
 
 def _paradox_section(quick: bool, seed: int, out: str) -> bool:
@@ -319,18 +391,35 @@ def _paradox_section(quick: bool, seed: int, out: str) -> bool:
 
 
 def run_tour(quick: bool = False, seed: int = 0, out: str = "smale18-report") -> int:
-    """Run the tour; return 0 when every certified claim in it was proven."""
+    """Run the tour; return 0 when every certified claim in it was proven, 1 when one was not.
+
+    ``seed`` (an integer in ``[0, MAX_SEED]``) fixes every random choice, the adversary's coins included. ``out`` is a
+    folder (created if missing); the tour replaces its own ``report.md`` and :data:`FIGURES` there and nothing else.
+    The report is written atomically; it says INCOMPLETE while the run goes on and INTERRUPTED if it stops early
+    (an exception, Ctrl-C), so an earlier run's report never stands beside this run's figures."""
+    from oracle import Smale18Error
+    from oracle._errors import check_int_range, short_repr
+
+    if not isinstance(quick, bool):
+        raise Smale18Error(f"quick={short_repr(quick)} must be True or False")
+    seed = check_int_range(seed, "seed", 0, MAX_SEED)
+    out = check_out_folder(out)
     t0 = time.perf_counter()
     _REPORT.clear()
-    _say("smale18 tour — certified = proven by a witness checked in exact/ball arithmetic; observed = measured.")
-    _oracle_section(64 if quick else 256)
-    _candidate_section(seed, 16 if quick else 32)
-    _cap_section()
-    ok = _game_section(quick, seed, out)
-    ok &= _networks_section(quick, seed, out)
-    ok &= _certificate_section(quick, seed, out)
-    ok &= _imaging_section(quick, seed, out)
-    ok &= _paradox_section(quick, seed, out)
+    _start_report(out)
+    try:
+        _say("smale18 tour — certified = proven by a witness checked in exact/ball arithmetic; observed = measured.")
+        _oracle_section(64 if quick else 256)
+        _candidate_section(seed, 16 if quick else 32)
+        _cap_section()
+        ok = _game_section(quick, seed, out)
+        ok &= _networks_section(quick, seed, out)
+        ok &= _certificate_section(quick, seed, out)
+        ok &= _imaging_section(quick, seed, out)
+        ok &= _paradox_section(quick, seed, out)
+    except BaseException as exc:
+        _interrupted_report(out, time.perf_counter() - t0, exc)
+        raise
     seconds = time.perf_counter() - t0
     path = _write_report(out, seconds, quick, ok)
     print(f"\ntour finished in {seconds:.1f} s; report: {path}", flush=True)

@@ -1,16 +1,92 @@
 """The ``smale18`` command.
 
 Exit codes (DESIGN.md): 0 = what was asked holds, 1 = it does not, 2 = bad input or usage (one line on stderr).
+
+Every argument is bounded so that one invocation's work is bounded (the bounds below; ``--help`` states each), and
+every bound is checked before any work starts. ``--out FILE`` never replaces an existing file unless ``--force`` is
+given (a certificate or a counterexample written earlier is evidence; a second run must not clobber it silently); the
+file is written to a temporary name in the same folder and renamed into place, so it is either complete or absent.
+``tour --out DIR`` reuses its own folder: it replaces the tour's report and figures there and nothing else.
 """
 
 from __future__ import annotations
 
 import argparse
+import math
+import re
 import sys
+from fractions import Fraction
 
 from oracle import Smale18Error
 
 __all__ = ["main"]
+
+#: seeds of the demonstrations (tour, table1, attack, paradox)
+MAX_SEED = 2**32 - 1
+#: seeds of the games (the engine's own bound)
+MAX_GAME_SEED = 2**128 - 1
+#: wall-clock seconds per candidate run (below 0.1 s no candidate process can even start: every run would be a
+#: judged loss by the limit rather than by the theorem)
+MIN_TIME_LIMIT, MAX_TIME_LIMIT = 0.1, 86400.0
+#: address-space limit of a candidate's process, GiB (at 1/2 GiB a built-in cvxpy candidate still runs; at 1/4 GiB
+#: its process dies without an answer, and every run would be a judged loss by the limit, not by the theorem)
+MIN_MEMORY_GIB, MAX_MEMORY_GIB = 0.5, float(1 << 20)
+#: ``smale18 oracle``: precision, matrix order, and the work bound N^2 * max(n, 64) (about 20 s at the bound)
+ORACLE_MAX_N, ORACLE_MAX_ORDER, ORACLE_MAX_WORK = 1 << 14, 512, 1 << 27
+#: ``smale18 attack``: image sides (n = 64 needs more than 6 GiB and hours) and ascent steps
+ATTACK_SIDES, MAX_STEPS = (16, 32), 1000
+#: the games' bounds (the same as the engine's: oracle.constructions.smale18.MAX_K, its N2 bound,
+#: oracle.adversary.MAX_DIGITS and MAX_TRIALS, oracle.sealed.Limits' workers; a test keeps them equal)
+GAME_MAX_K, GAME_MAX_N2, GAME_MAX_DIGITS, GAME_MAX_TRIALS, MAX_WORKERS = 1000, 1024, 10_000, 100_000, 256
+#: ``smale18 paradox``: stripes (verify.paradox.MAX_K; the work grows as K^2, about 20 s at 200, 2 min at 500)
+PARADOX_MAX_K = 500
+#: the longest integer argument read (digits)
+_MAX_INT_CHARS = 60
+
+
+def _int_arg(name: str, lo: int, hi: int):
+    """An argparse type: an integer in ``[lo, hi]``, or a one-line error naming the argument."""
+
+    def parse(text: str) -> int:
+        t = text.strip()
+        if len(t) > _MAX_INT_CHARS or not re.fullmatch(r"[+-]?[0-9]+", t):
+            raise argparse.ArgumentTypeError(f"{name}={text[:_MAX_INT_CHARS]!r} must be an integer in [{lo}, {hi}]")
+        value = int(t)
+        if not lo <= value <= hi:
+            raise argparse.ArgumentTypeError(f"{name}={value} must be an integer in [{lo}, {hi}]")
+        return value
+
+    parse.__name__ = "integer"
+    return parse
+
+
+def _number_arg(name: str, lo: float, hi: float, unit: str, shown: str | None = None):
+    """An argparse type: a finite number in ``[lo, hi]``."""
+
+    def parse(text: str) -> float:
+        try:
+            value = float(text) if len(text) <= _MAX_INT_CHARS else math.nan
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{shown or name}={text[:_MAX_INT_CHARS]!r} must be a number in "
+                                             f"[{lo:.10g}, {hi:.10g}] ({unit})") from None
+        if not (math.isfinite(value) and lo <= value <= hi):
+            raise argparse.ArgumentTypeError(f"{shown or name}={value!r} must be a number in [{lo:.10g}, {hi:.10g}] "
+                                             f"({unit})")
+        return value
+
+    parse.__name__ = "number"
+    return parse
+
+
+def _seed_option(p, hi: int = MAX_SEED, default: int = 0, what: str = "seed for every random choice") -> None:
+    p.add_argument("--seed", type=_int_arg("seed", 0, hi), default=default,
+                   help=f"{what} (default {default}; an integer in [0, {hi}])")
+
+
+def _out_option(p, what: str, suffix: str | None = None) -> None:
+    p.add_argument("--out", help=f"write {what} to this {'file' if suffix is None else suffix + ' file'} (its folder "
+                   "must exist; an existing file is refused unless --force; written atomically)")
+    p.add_argument("--force", action="store_true", help="let --out replace an existing file")
 
 
 class _UsageError(Exception):
@@ -33,56 +109,74 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="verb", metavar="VERB")
     tour = sub.add_parser("tour", help="the main job: a guided run of what smale18 computes, certified vs observed")
-    tour.add_argument("--quick", action="store_true", help="smaller sizes, a few seconds")
-    tour.add_argument("--seed", type=int, default=0, help="seed for every random choice (default 0)")
-    tour.add_argument("--out", default="smale18-report", help="folder for the figures (default smale18-report)")
+    tour.add_argument("--quick", action="store_true", help="smaller sizes, a few minutes")
+    _seed_option(tour)
+    tour.add_argument("--out", default="smale18-report",
+                      help="folder for the report and figures (default smale18-report; created if missing; an existing "
+                      "folder is reused: the tour replaces its own report.md and figures there, nothing else; a report "
+                      "marked INCOMPLETE or INTERRUPTED means the run did not finish)")
     oracle = sub.add_parser("oracle", help="answer an exact named matrix at precision n and certify the error")
-    oracle.add_argument("matrix", help="dct2:N, hadamard:N or hilbert:N")
-    oracle.add_argument("--n", type=int, required=True, help="precision: answer within 2^-n in operator 2-norm")
+    oracle.add_argument("matrix",
+                        help=f"dct2:N, hadamard:N (N a power of two) or hilbert:N, N in [1, {ORACLE_MAX_ORDER}]")
+    oracle.add_argument("--n", type=_int_arg("n", 0, ORACLE_MAX_N), required=True,
+                        help=f"precision: answer within 2^-n in operator 2-norm; an integer in [0, {ORACLE_MAX_N}], "
+                        f"and N^2 max(n, 64) <= 2^27 (about 20 s at the bound)")
     oracle.add_argument("--json", action="store_true", help="print the exact answer as JSON")
     game = sub.add_parser("game", help="play the Smale-18 barrier against a candidate algorithm")
     game.add_argument("construction", help="smale18-p1, smale18-p2, smale18-p3 or coinflip")
-    game.add_argument("--K", type=int, help="the class Omega_K (K >= 1; not used by coinflip)")
+    game.add_argument("--K", type=_int_arg("K", 1, GAME_MAX_K),
+                      help=f"the class Omega_K, an integer in [1, {GAME_MAX_K}] (not used by coinflip)")
     game.add_argument("--candidate", required=True, help="builtin:NAME, package.module:callable or path/file.py:callable")
-    game.add_argument("--digits", type=int, default=None, help="judge at accuracy 10^-D (default K; D >= 1)")
-    game.add_argument("--trials", type=int, default=200, help="trials for a randomised candidate (default 200)")
-    game.add_argument("--seed", type=int, default=0, help="seed of the candidate's own rng (default 0)")
-    game.add_argument("--adversary-seed", type=int, default=None,
+    game.add_argument("--digits", type=_int_arg("digits", 1, GAME_MAX_DIGITS), default=None,
+                      help=f"judge at accuracy 10^-D (default K; an integer in [1, {GAME_MAX_DIGITS}])")
+    game.add_argument("--trials", type=_int_arg("trials", 1, GAME_MAX_TRIALS), default=200,
+                      help=f"trials for a randomised candidate (default 200; an integer in [1, {GAME_MAX_TRIALS}])")
+    _seed_option(game, MAX_GAME_SEED, what="seed of the candidate's own rng")
+    game.add_argument("--adversary-seed", type=_int_arg("adversary_seed", 0, MAX_GAME_SEED), default=None,
                       help="fix the adversary's coins (default: a fresh secret seed, revealed after the game); "
-                      "a game with a given seed is predictable and says so")
-    game.add_argument("--N2", type=int, default=20, help="size of the identity block (default 20: A is 22 x 26)")
+                      f"a game with a given seed is predictable and says so; an integer in [0, {MAX_GAME_SEED}]")
+    game.add_argument("--N2", type=_int_arg("N2", 0, GAME_MAX_N2), default=20,
+                      help=f"size of the identity block (default 20: A is 22 x 26; an integer in [0, {GAME_MAX_N2}])")
     _add_limit_options(game)
     game.add_argument("--json", action="store_true", help="print the result as JSON (exact instance included)")
-    game.add_argument("--out", help="write the result (the counterexample case) to this JSON file")
+    _out_option(game, "the result (the counterexample case, JSON)")
     t1 = sub.add_parser("table1", help="the paper's Table 1 (LISTA vs FIRENET on the barrier class), observed")
     t1.add_argument("--quick", action="store_true", help="train LISTA on fewer samples (under 2 minutes)")
-    t1.add_argument("--seed", type=int, default=0)
+    _seed_option(t1)
     t1.add_argument("--json", action="store_true", help="a JSON list of rows {K, n, lista, firenet, bound}")
     cert = sub.add_parser("certify", help="certify a property of a matrix (rnsp: the weighted rNSP in levels)")
     cert.add_argument("property", choices=["rnsp"], help="rnsp")
     cert.add_argument("matrix", help="a .npy file, or a named exact matrix: subdct:N:m:seed, dct2:N, hadamard:N, hilbert:N")
-    cert.add_argument("--sparsity", required=True, help="local sparsities, comma-separated (one per level)")
+    cert.add_argument("--sparsity", required=True,
+                      help=f"local sparsities, comma-separated (one per level; at most {MAX_LIST} integers)")
     cert.add_argument("--levels", help="level ends, comma-separated, the last = N (default: one level)")
-    cert.add_argument("--weights", help="level weights, comma-separated rationals (default: 1, or sqrt(s/s_k))")
+    cert.add_argument("--weights", help="level weights, comma-separated exact rationals such as 1/2 or 0.25 "
+                      "(default: 1, or sqrt(s/s_k))")
     cert.add_argument("--method", choices=["entrywise", "column"], default="entrywise")
-    cert.add_argument("--out", help="write the certificate (JSON) here")
+    _out_option(cert, "the certificate (JSON)")
     cert.add_argument("--json", action="store_true", help="print the certificate as JSON")
     check = sub.add_parser("check", help="check a certificate file from its witness alone (exit 0 valid, 1 invalid)")
     check.add_argument("certificate", help="a certificate JSON file")
     check.add_argument("--json", action="store_true")
     attack = sub.add_parser("attack", help="worst-case perturbations: a trained reconstruction against FIRENET")
-    attack.add_argument("--n", type=int, default=32, help="image side (power of two, default 32)")
-    attack.add_argument("--seed", type=int, default=0)
-    attack.add_argument("--steps", type=int, default=40, help="ascent steps per attack")
+    attack.add_argument("--n", type=_int_arg("n", min(ATTACK_SIDES), max(ATTACK_SIDES)), default=32,
+                        help=f"image side, a power of two in [{min(ATTACK_SIDES)}, {max(ATTACK_SIDES)}] (default 32, "
+                        "a few minutes; 64 would need more than 6 GiB)")
+    _seed_option(attack)
+    attack.add_argument("--steps", type=_int_arg("steps", 1, MAX_STEPS), default=40,
+                        help=f"ascent steps per attack (default 40; an integer in [1, {MAX_STEPS}])")
     attack.add_argument("--json", action="store_true")
-    attack.add_argument("--out", help="write the figure (PNG) here")
+    _out_option(attack, "the figure", ".png")
     par = sub.add_parser("paradox", help="accurate but unstable classifiers vs a certified stable one")
-    par.add_argument("--K", type=int, default=200, help="number of stripes (default 200)")
-    par.add_argument("--seed", type=int, default=0)
+    par.add_argument("--K", type=_int_arg("K", 2, PARADOX_MAX_K), default=200,
+                     help=f"number of stripes (default 200, about 20 s; an integer in [2, {PARADOX_MAX_K}]: the work "
+                     "grows as K^2)")
+    _seed_option(par)
     par.add_argument("--json", action="store_true")
-    par.add_argument("--out", help="write the decision-region figure (PNG) here")
+    _out_option(par, "the decision-region figure", ".png")
     replay = sub.add_parser("replay", help="run a candidate on a stored counterexample through an honest oracle")
-    replay.add_argument("case", help="a case file written by smale18 game --out")
+    replay.add_argument("case", help="a case file written by smale18 game --out (JSON Schema: "
+                        "oracle/schemas/game-case.schema.json)")
     replay.add_argument("--candidate", required=True, help="builtin:NAME, package.module:callable or path/file.py:callable")
     _add_limit_options(replay)
     replay.add_argument("--json", action="store_true")
@@ -90,20 +184,21 @@ def _build_parser() -> argparse.ArgumentParser:
 
 
 def _add_limit_options(p) -> None:
-    p.add_argument("--time-limit", type=float, default=60.0, help="wall-clock seconds per candidate run (default 60; "
-                   "the candidate's process is killed at the limit)")
-    p.add_argument("--memory-limit", type=float, default=4.0,
-                   help="address-space limit of the candidate's process, GiB (default 4)")
-    p.add_argument("--workers", type=int, default=None, help="randomised trials run at once (default: all cores)")
+    p.add_argument("--time-limit", type=_number_arg("time_limit", MIN_TIME_LIMIT, MAX_TIME_LIMIT, "seconds"),
+                   default=60.0, help="wall-clock seconds per candidate run (default 60; a number in "
+                   f"[{MIN_TIME_LIMIT:.10g}, {MAX_TIME_LIMIT:.10g}]; the candidate's process is killed at the limit)")
+    p.add_argument("--memory-limit", type=_number_arg("memory_limit", MIN_MEMORY_GIB, MAX_MEMORY_GIB, "GiB",
+                                                      shown="--memory-limit"), default=4.0,
+                   help="address-space limit of the candidate's process, GiB (default 4; a number in "
+                   f"[{MIN_MEMORY_GIB:.10g}, {MAX_MEMORY_GIB:.10g}])")
+    p.add_argument("--workers", type=_int_arg("workers", 1, MAX_WORKERS), default=None,
+                   help=f"randomised trials run at once (default: all cores; an integer in [1, {MAX_WORKERS}])")
 
 
 def _limits(args):
     from oracle.sealed import Limits
 
-    memory = args.memory_limit
-    if not (0 < memory <= 1 << 20):
-        raise Smale18Error(f"--memory-limit={memory!r} must be a number of GiB in (0, 1048576]")
-    return Limits(wall_seconds=args.time_limit, memory_bytes=int(memory * (1 << 30)),
+    return Limits(wall_seconds=args.time_limit, memory_bytes=int(args.memory_limit * (1 << 30)),
                   workers=getattr(args, "workers", None))
 
 
@@ -128,18 +223,32 @@ def _class(construction: str, K: int, N2: int):
     return CONSTRUCTIONS[construction](K, N2=N2)
 
 
-def _emit(result, as_json: bool, out: str | None) -> None:
+def _emit(result, as_json: bool, out: str | None, force: bool = False) -> None:
     import json
+
+    from ._figures import write_text_atomic
 
     data = result.to_json()
     if out:
         record = data.get("failure") or data if data.get("kind") == "smale18-randomised-game" else data
-        try:
-            with open(out, "w", encoding="utf-8") as fh:
-                json.dump(record, fh, indent=1)
-        except OSError as exc:
-            raise Smale18Error(f"cannot write --out {out!r}: {exc.strerror}") from None
+        _write_out(lambda: write_text_atomic(out, json.dumps(record, indent=1), replace=force), out)
     print(json.dumps(data) if as_json else result.summary())
+
+
+def _write_out(write, out: str):
+    """Run ``write()``; an OSError (disk full, permissions changed meanwhile) is a one-line error."""
+    try:
+        return write()
+    except OSError as exc:
+        raise Smale18Error(f"cannot write --out {out!r}: {exc.strerror or exc}") from None
+
+
+def _check_out(args, suffix: str | None = None) -> None:
+    """Refuse a bad --out before any work (see verify._figures.check_out_file)."""
+    if getattr(args, "out", None) is not None:
+        from ._figures import check_out_file
+
+        check_out_file(args.out, args.force, suffix)
 
 
 def _cmd_coinflip(args) -> int:
@@ -147,6 +256,8 @@ def _cmd_coinflip(args) -> int:
 
     from oracle.constructions.coinflip import COINFLIP_BUILTINS, play_coinflip
 
+    if args.out is not None:
+        raise Smale18Error("--out: the coin-flip game has no replayable case to write; use --json for its result")
     if args.candidate.startswith("builtin:"):
         name = args.candidate.split(":", 1)[1]
         if name not in COINFLIP_BUILTINS:
@@ -167,11 +278,13 @@ def _cmd_game(args) -> int:
         return _cmd_coinflip(args)
     if args.K is None:
         raise Smale18Error(f"--K is required for {args.construction}")
+    _check_out(args)
     omega = _class(args.construction, args.K, args.N2)
+    limits = _limits(args)
     result = play(_candidate(args.candidate, omega), omega, digits=args.digits, trials=args.trials, seed=args.seed,
-                  adversary_seed=args.adversary_seed, limits=_limits(args), name=args.candidate,
+                  adversary_seed=args.adversary_seed, limits=limits, name=args.candidate,
                   progress=_progress("trials") if not args.json else None)
-    _emit(result, args.json, args.out)
+    _emit(result, args.json, args.out, args.force)
     return 0 if result.outcome is Outcome.DEFEATED else 1
 
 
@@ -187,11 +300,10 @@ def _progress(what: str):
 
 
 def _cmd_replay(args) -> int:
-    from oracle.adversary import Outcome, case_member, replay
+    from oracle.adversary import Outcome, read_case, replay
 
-    text = _read_text(args.case, "case file")
-    member, _ = case_member(text)
-    result = replay(text, _candidate(args.candidate, member.omega), limits=_limits(args), name=args.candidate)
+    case = read_case(_read_text(args.case, "case file"))  # parsed and validated once (schema, then semantics)
+    result = replay(case, _candidate(args.candidate, case.member.omega), limits=_limits(args), name=args.candidate)
     _emit(result, args.json, None)
     return 0 if result.outcome is Outcome.DEFEATED else 1
 
@@ -208,9 +320,11 @@ def _cmd_table1(args) -> int:
     print("Table 1 (observed for one pair of members; only the game proves failure). Distances to Xi_3 of the true")
     print("member, lower ends of rigorous enclosures; the theorem: no algorithm reaches 10^-K on the whole class.")
     print(f"{'K':>3} {'n':>4} {'LISTA':>14} {'FIRENET':>14} {'10^-K':>10} {'s':>6}")
+    from oracle import format_bound
+
     table1(quick=args.quick, seed=args.seed, progress=lambda r: print(
-        f"{r.K:>3} {r.n:>4} {float(r.lista):>14.7e} {float(r.firenet):>14.7e} {float(r.bound):>10.0e} "
-        f"{r.seconds:>6.1f}", flush=True))
+        f"{r.K:>3} {r.n:>4} {format_bound(r.lista, 'down', 8):>14} {format_bound(r.firenet, 'down', 8):>14} "
+        f"{'10^-' + str(r.K):>10} {r.seconds:>6.1f}", flush=True))
     return 0
 
 
@@ -241,17 +355,34 @@ def _read_text(path: str, what: str) -> str:
         raise Smale18Error(f"{what} {path!r} is not a text (JSON) file") from None
 
 
+#: the most entries of a comma-separated list argument (levels, sparsities, weights)
+MAX_LIST = 4096
+
+
 def _int_list(text: str, name: str) -> list[int]:
-    try:
-        return [int(v) for v in text.split(",")]
-    except ValueError:
-        raise Smale18Error(f"--{name}={text!r} must be comma-separated integers") from None
+    parts = text.split(",")
+    if len(parts) > MAX_LIST or not all(re.fullmatch(r"\s*[+-]?[0-9]{1,18}\s*", v) for v in parts):
+        raise Smale18Error(f"--{name}={text[:60]!r} must be at most {MAX_LIST} comma-separated integers of at most "
+                           "18 digits")
+    return [int(v) for v in parts]
+
+
+_MAX_NPY_BYTES = 16 << 20  # a 1024 x 1024 float64 matrix (the certify limit) is 8 MiB
 
 
 def _load_matrix(spec: str):
     import numpy as np
 
     if spec.endswith(".npy"):
+        import os
+        import stat
+
+        try:
+            st = os.stat(spec)
+        except OSError as exc:
+            raise Smale18Error(f"cannot read matrix {spec!r}: {exc.strerror}") from None
+        if not stat.S_ISREG(st.st_mode) or st.st_size > _MAX_NPY_BYTES:
+            raise Smale18Error(f"matrix {spec!r} must be a regular .npy file of at most {_MAX_NPY_BYTES >> 20} MiB")
         try:
             arr = np.load(spec, allow_pickle=False)
         except (OSError, ValueError) as exc:
@@ -260,35 +391,35 @@ def _load_matrix(spec: str):
             raise Smale18Error(f"matrix {spec!r} must be a 2-D real array, got shape {arr.shape} dtype {arr.dtype}")
         if not np.all(np.isfinite(arr)):
             raise Smale18Error(f"matrix {spec!r} has a NaN or infinite entry")
-        return arr.astype(float)
+        return arr  # read exactly by certify/refute (integers above 2^53 are refused there, not rounded here)
     from .named import named_matrix
 
     return named_matrix(spec)
 
 
 def _cmd_certify(args) -> int:
-    from fractions import Fraction
-
     from oracle import Status
 
     from .rnsp import certify
 
+    _check_out(args)
     A = _load_matrix(args.matrix)
     sparsity = _int_list(args.sparsity, "sparsity")
     levels = _int_list(args.levels, "levels") if args.levels else None
     weights = None
     if args.weights:
-        try:
-            weights = [Fraction(v) for v in args.weights.split(",")]
-        except (ValueError, ZeroDivisionError):
-            raise Smale18Error(f"--weights={args.weights!r} must be comma-separated rationals") from None
+        from oracle._errors import check_rational
+
+        parts = args.weights.split(",")
+        if len(parts) > MAX_LIST:
+            raise Smale18Error(f"--weights has {len(parts)} entries, more than {MAX_LIST}")
+        # exact, with bounded size: "1e-1000000000" is refused, not expanded into a billion-digit power
+        weights = [check_rational(v, "--weights") for v in parts]
     cert = certify(A, sparsity, levels=levels, weights=weights, method=args.method)
     if args.out:
-        try:
-            with open(args.out, "w", encoding="utf-8") as fh:
-                fh.write(cert.dumps())
-        except OSError as exc:
-            raise Smale18Error(f"cannot write --out {args.out!r}: {exc.strerror}") from None
+        from ._figures import write_text_atomic
+
+        _write_out(lambda: write_text_atomic(args.out, cert.dumps(), replace=args.force), args.out)
     if args.json:
         print(cert.dumps())
     elif cert.status is Status.CERTIFIED:
@@ -296,7 +427,13 @@ def _cmd_certify(args) -> int:
               f"rho <= {cert.claim['rho']}, gamma <= {cert.claim['gamma']} (upper ends of ball enclosures, "
               f"{args.method} witness)")
     else:
-        print(f"not certified: the {args.method} witness gives q <= {cert.claim.get('q')} (q < 1/2 is needed)")
+        failure, q = cert.witness.get("failure"), cert.claim.get("q")
+        if failure:
+            print(f"not certified: no {args.method} witness was found ({failure})")
+        elif q is None:
+            print(f"not certified: the {args.method} witness's bounds exceed the float64 range")
+        else:
+            print(f"not certified: the {args.method} witness gives q <= {q} (q < 1/2 is needed)")
     return 0 if cert.status is Status.CERTIFIED else 1
 
 
@@ -322,13 +459,18 @@ def _cmd_attack(args) -> int:
 
     from .instability_demo import demonstration_figure, demonstration_pair
 
-    if args.n < 8 or args.n & (args.n - 1):
-        raise Smale18Error(f"--n={args.n} must be a power of two >= 8")
-    if args.steps < 1:
-        raise Smale18Error(f"--steps={args.steps} must be positive")
+    from ._figures import atomic_path
+
+    if args.n not in ATTACK_SIDES:
+        raise Smale18Error(f"--n={args.n} must be one of {', '.join(map(str, ATTACK_SIDES))} (a power of two)")
+    _check_out(args, ".png")
     pair = demonstration_pair(n=args.n, seed=args.seed, steps=args.steps)
     if args.out:
-        demonstration_figure(pair, args.out)
+        def write():
+            with atomic_path(args.out, replace=args.force) as tmp:
+                demonstration_figure(pair, tmp)
+
+        _write_out(write, args.out)
     rows = {name: {"r_norm": res.r_norm, "measurement_change": res.measurement_change,
                    "output_change": res.output_change, "amplification_observed": res.amplification,
                    "amplification_certified_upper": format_bound(bound, "up", 6)}
@@ -351,38 +493,54 @@ def _cmd_attack(args) -> int:
 def _cmd_paradox(args) -> int:
     import json
 
+    from oracle import format_bound
+
+    from ._figures import atomic_path
     from .paradox import paradox, paradox_figure, train_relu_classifier
 
-    if args.K < 2:
-        raise Smale18Error(f"--K={args.K} must be at least 2")
+    _check_out(args, ".png")
     family, X, rows, stable, cert = paradox(K=args.K, seed=args.seed)
     if args.out:
         y = (X[:, 1] > 0).astype(int)
-        paradox_figure(family, train_relu_classifier(X, y, (8,), seed=args.seed), stable, X, args.out)
+
+        def write():
+            with atomic_path(args.out, replace=args.force) as tmp:
+                paradox_figure(family, train_relu_classifier(X, y, (8,), seed=args.seed), stable, X, tmp)
+
+        _write_out(write, args.out)
     if args.json:
         print(json.dumps([{"network": r.name, "widths": list(r.widths), "train_accuracy": r.train_accuracy,
                            "validation_accuracy": r.validation_accuracy, "witnesses_flipped_exact": r.flipped,
                            "lemma_guarantee": r.guaranteed, "n": r.n, "certified_stable": r.certified_stable}
                           for r in rows]))
         return 0
-    print(f"stripe family K={args.K}, false feature delta={float(family.delta):g}; witnesses at l-inf distance "
-          f"delta/2 = {float(family.delta) / 2:g} from data of the same label")
+    print(f"stripe family K={args.K}, false feature delta={family.delta}; witnesses at l-inf distance "
+          f"delta/2 = {family.delta / 2} from data of the same label")
     print(f"  {'network':30s} {'train':>6s} {'valid':>6s} {'flipped (exact)':>16s} {'lemma >=':>9s}")
     for r in rows:
         print(f"  {r.name:30s} {r.train_accuracy:6.1%} {r.validation_accuracy:6.1%} {r.flipped:>16d} {r.guaranteed:>9d}")
     print(f"  trapezoids: {'certified' if cert.holds else 'NOT certified'} equal to f on the whole eps/2-neighbourhood"
-          f" of {cert.checked_points} data points (exact piecewise-linear analysis, margin {float(cert.margin):g})")
+          f" of {cert.checked_points} data points (exact piecewise-linear analysis, margin >= "
+          f"{format_bound(cert.margin, 'down', 4)})")
     return 0
 
 
-def _named_matrix(spec: str):
+def _named_matrix(spec: str, n: int):
+    """The exact matrix ``spec`` (dct2:N, hadamard:N, hilbert:N), refused past ``ORACLE_MAX_ORDER`` or when the
+    certificate at precision ``n`` would cost more than ``N^2 max(n, 64) <= ORACLE_MAX_WORK``."""
     from oracle import dct2, hadamard, hilbert
 
     makers = {"dct2": dct2, "hadamard": hadamard, "hilbert": hilbert}
     name, _, size = spec.partition(":")
-    if name not in makers or not size.isdigit():
-        raise Smale18Error(f"matrix={spec!r} must be one of dct2:N, hadamard:N, hilbert:N")
-    return makers[name](int(size))
+    if name not in makers or not re.fullmatch(r"[0-9]{1,12}", size):
+        raise Smale18Error(f"matrix={spec[:60]!r} must be one of dct2:N, hadamard:N, hilbert:N")
+    N = int(size)
+    if not 1 <= N <= ORACLE_MAX_ORDER:
+        raise Smale18Error(f"matrix={spec!r}: N={N} must be an integer in [1, {ORACLE_MAX_ORDER}]")
+    if N * N * max(n, 64) > ORACLE_MAX_WORK:
+        raise Smale18Error(f"matrix={spec!r} at --n={n} is too much work: N^2 max(n, 64) = {N * N * max(n, 64)} "
+                           f"exceeds 2^27; lower N or n")
+    return makers[name](N)
 
 
 def _cmd_oracle(args) -> int:
@@ -390,15 +548,23 @@ def _cmd_oracle(args) -> int:
 
     from oracle import distance_upper_bound, format_bound
 
-    A = _named_matrix(args.matrix)
+    A = _named_matrix(args.matrix, args.n)
     answer = A.approx(args.n)
     if args.json:
         print(json.dumps({"matrix": args.matrix, "n": args.n, "answer": answer.to_json()}))
         return 0
-    bound = distance_upper_bound(answer, A)
+    target = Fraction(1, 1 << args.n)  # exact: 2.0 ** -n is 0 in float64 beyond n = 1074
+    bound = distance_upper_bound(answer, A, stop_below=target)
+    met = bound <= target
     print(f"{args.matrix} at n={args.n}: {answer!r}")
-    print(f"certified: ||A_n - A||_2 <= {format_bound(bound, 'up', 6)}  (target 2^-{args.n})")
-    return 0 if bound <= 2 ** -args.n else 1
+    print(f"certified: ||A_n - A||_2 <= {format_bound(bound, 'up', 6)}  (target 2^-{args.n}: "
+          f"{'met' if met else 'NOT met'}; compared exactly)")
+    return 0 if met else 1
+
+
+def _one_line(exc) -> str:
+    """An error message on one line (a message quoting a user's text may contain line breaks)."""
+    return " ".join(str(exc).split())
 
 
 def main(argv=None) -> int:
@@ -410,8 +576,9 @@ def main(argv=None) -> int:
             parser.print_help()
             return 2
         if args.verb == "tour":
-            from ._tour import run_tour
+            from ._tour import check_out_folder, run_tour
 
+            check_out_folder(args.out, "--out")
             return run_tour(quick=args.quick, seed=args.seed, out=args.out)
         if args.verb == "oracle":
             return _cmd_oracle(args)
@@ -431,10 +598,10 @@ def main(argv=None) -> int:
             return _cmd_paradox(args)
         raise _UsageError(f"unknown verb {args.verb!r}")
     except _UsageError as exc:
-        print(f"smale18: error: {exc} (see smale18 --help)", file=sys.stderr)
+        print(f"smale18: error: {_one_line(exc)} (see smale18 --help)", file=sys.stderr)
         return 2
     except Smale18Error as exc:
-        print(f"smale18: error: {exc}", file=sys.stderr)
+        print(f"smale18: error: {_one_line(exc)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("smale18: interrupted", file=sys.stderr)

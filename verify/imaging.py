@@ -7,10 +7,22 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from oracle import Smale18Error
+from oracle._errors import check_int_range, short_repr
+
 from .nets import firenet
 from .operators import SampledTransform, coordinate_weights, level_sparsities, phantom, variable_density_mask
 
 __all__ = ["ImageReconstruction", "reconstruct_phantom", "reconstruction_figure"]
+
+
+def _positive(value, name: str, upper: float) -> float:
+    """A finite real number in ``(0, upper]`` (a huge int is refused, not overflowed)."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)) \
+            or (isinstance(value, (int, np.integer)) and not 0 < value <= upper) \
+            or not (np.isfinite(float(value)) and 0 < value <= upper):
+        raise Smale18Error(f"{name}={short_repr(value)} must be a number in (0, {upper:g}]")
+    return float(value)
 
 
 @dataclass(frozen=True)
@@ -31,7 +43,24 @@ def reconstruct_phantom(n: int = 256, fraction: float = 0.25, restarts: int = 12
                         transform: str = "fourier", wavelet: str = "db4", levels: int = 4, lam: float = 1e-3,
                         delta: float = 1e-4) -> ImageReconstruction:
     """Sample the phantom's spectrum with a seeded variable-density mask and run FIRENET (weights ``sqrt(s/s_k)`` on
-    wavelet levels, ``||A|| <= 1`` in closed form)."""
+    wavelet levels, ``||A|| <= 1`` in closed form). Bounds: ``n`` a power of two in [16, 1024]; ``restarts`` and
+    ``inner`` in [1, 1000] with ``restarts * inner * n^2 <= 2^32``; ``seed`` in [0, 2^32 - 1]; ``lam`` in (0, 10^6];
+    ``delta`` in [0, 10^6] (the transform, wavelet, levels and fraction are checked by
+    :class:`~verify.operators.SampledTransform` and :func:`~verify.operators.variable_density_mask`)."""
+    n = check_int_range(n, "n", 16, 1024)
+    if n & (n - 1):
+        raise Smale18Error(f"n={n} must be a power of two")
+    restarts = check_int_range(restarts, "restarts", 1, 1000)
+    inner = check_int_range(inner, "inner", 1, 1000)
+    if restarts * inner * n * n > 1 << 32:
+        raise Smale18Error(f"restarts={restarts} x inner={inner} iterations on {n}x{n} images is too much work "
+                           "(restarts * inner * n^2 must be at most 2^32)")
+    seed = check_int_range(seed, "seed", 0, 2**32 - 1)
+    lam = _positive(lam, "lam", 1e6)
+    if isinstance(delta, (bool, np.bool_)) or not isinstance(delta, (int, float, np.integer, np.floating)) \
+            or (isinstance(delta, (int, np.integer)) and not 0 <= delta <= 1e6) \
+            or not (np.isfinite(float(delta)) and 0 <= delta <= 1e6):
+        raise Smale18Error(f"delta={short_repr(delta)} must be a number in [0, 1e+06]")
     mask = variable_density_mask(n, fraction, seed=seed)
     A = SampledTransform(n, transform, mask, wavelet=wavelet, levels=levels)
     img = phantom(n)
@@ -52,6 +81,10 @@ def reconstruct_phantom(n: int = 256, fraction: float = 0.25, restarts: int = 12
 
 def reconstruction_figure(rec: ImageReconstruction, path: str) -> str:
     """Original, zero-filled and FIRENET images with their relative errors, and the error per restart (PNG)."""
+    if not isinstance(rec, ImageReconstruction):
+        raise Smale18Error(f"rec must be an ImageReconstruction, not {type(rec).__name__}")
+    if not isinstance(path, str) or not path:
+        raise Smale18Error(f"path={short_repr(path)} must be a file name")
     import matplotlib
 
     matplotlib.use("Agg")

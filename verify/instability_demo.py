@@ -4,7 +4,8 @@ Images: a class of random ellipse phantoms (n x n, seeded). Measurements: 25% of
 coefficients. The *trained network* is a learned linear reconstruction (one affine layer, ridge regression on the
 training images, numpy) — it reproduces the training set almost exactly. Both maps are attacked the same way
 (:func:`verify.stability.worst_case_perturbation`, perturbation of the image's coefficients with
-``||r|| <= 5% ||Ax||``), and their certified Lipschitz bounds are computed. All attack numbers are *observed*.
+``||r|| <= 5% ||Ax||``), and their certified Lipschitz bounds are computed (FIRENET's given the closed form
+``||A|| <= 1`` of the sampled orthonormal transform, proofs_notes/stability.md). All attack numbers are *observed*.
 The learned map fits its 250 training images exactly but generalises badly (a validation image of the class has
 error above 100%): "fits the data" here means the training data.
 """
@@ -16,15 +17,30 @@ from fractions import Fraction
 
 import numpy as np
 
+from oracle import Smale18Error
+from oracle._errors import check_int_range, short_repr
+
 from .nets import Affine, Network, firenet
 from .operators import SampledTransform, variable_density_mask
 from .stability import AttackResult, lipschitz_upper, worst_case_perturbation
 
-__all__ = ["random_phantoms", "DemoPair", "demonstration_pair", "demonstration_figure"]
+__all__ = ["random_phantoms", "DemoPair", "demonstration_pair", "demonstration_figure", "SIDES"]
+
+#: image sides of :func:`demonstration_pair` (n = 8 has too few wavelet levels for db2 at 2 levels; n = 64 trains on
+#: ~1000 images of 4096 coefficients and needs more than 6 GiB)
+SIDES = (16, 32)
+#: seeds, ascent steps, and the most pixels of :func:`random_phantoms` (count * n^2, 8 bytes each: 1 GiB)
+MAX_SEED, MAX_STEPS, MAX_PIXELS = 2**32 - 1, 1000, 1 << 27
 
 
 def random_phantoms(n: int, count: int, seed: int = 0) -> np.ndarray:
-    """``count`` images of side n, each a sum of 3-5 random ellipses with values in [0, 1] (seeded)."""
+    """``count`` images of side n, each a sum of 3-5 random ellipses with values in [0, 1] (seeded); ``n`` in
+    [1, 4096], ``count`` in [1, 2^20], ``count * n^2 <= 2^27``, ``seed`` in [0, 2^32 - 1]."""
+    n = check_int_range(n, "n", 1, 4096)
+    count = check_int_range(count, "count", 1, 1 << 20)
+    if count * n * n > MAX_PIXELS:
+        raise Smale18Error(f"count={count} images of side n={n} is {count * n * n} pixels, more than {MAX_PIXELS}")
+    seed = check_int_range(seed, "seed", 0, MAX_SEED)
     rng = np.random.default_rng(seed)
     yy, xx = np.mgrid[-1:1:complex(0, n), -1:1:complex(0, n)]
     out = np.zeros((count, n, n))
@@ -59,9 +75,15 @@ class DemoPair:
 
 def demonstration_pair(n: int = 32, train: int | None = None, seed: int = 0, steps: int = 40) -> DemoPair:
     """Build, train and attack the pair (see the module docstring); ``train`` defaults to ``m - 13`` images, just
-    below the number of measurements m, where the exact fit is most ill-posed."""
+    below the number of measurements m, where the exact fit is most ill-posed. ``n`` one of :data:`SIDES`, ``train``
+    None or an integer in [1, m - 1], ``seed`` in [0, 2^32 - 1], ``steps`` in [1, 1000]."""
+    if isinstance(n, (bool, np.bool_)) or not isinstance(n, (int, np.integer)) or n not in SIDES:
+        raise Smale18Error(f"n={short_repr(n)} must be one of {', '.join(map(str, SIDES))}")
+    n = int(n)
+    seed = check_int_range(seed, "seed", 0, MAX_SEED)
+    steps = check_int_range(steps, "steps", 1, MAX_STEPS)
     A = SampledTransform(n, "dct", variable_density_mask(n, 0.25, seed=seed), wavelet="db2", levels=2)
-    train = A.m - 13 if train is None else train
+    train = A.m - 13 if train is None else check_int_range(train, "train", 1, A.m - 1)
     op = A.operator()
     imgs = random_phantoms(n, train + 1, seed=seed)  # with train just below m = 263, the fit is exact and ill-posed
     X = np.stack([A.analysis(im) for im in imgs[:train]], axis=1)
@@ -95,6 +117,10 @@ def demonstration_pair(n: int = 32, train: int | None = None, seed: int = 0, ste
 
 def demonstration_figure(pair: DemoPair, path: str) -> str:
     """The five images with the attacks' output changes (PNG)."""
+    if not isinstance(pair, DemoPair):
+        raise Smale18Error(f"pair must be a DemoPair, not {type(pair).__name__}")
+    if not isinstance(path, str) or not path:
+        raise Smale18Error(f"path={short_repr(path)} must be a file name")
     import matplotlib
 
     matplotlib.use("Agg")

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from oracle import Smale18Error
+from oracle._errors import check_int_range, short_repr
 from oracle.constructions.classification import (
     ReLUNet,
     StripeFamily,
@@ -15,12 +17,61 @@ from oracle.constructions.classification import (
     witnesses,
 )
 
-__all__ = ["train_relu_classifier", "ParadoxRow", "paradox", "stability_measure", "paradox_figure"]
+__all__ = ["train_relu_classifier", "ParadoxRow", "paradox", "stability_measure", "paradox_figure", "MAX_K"]
+
+#: the most stripes :func:`paradox` trains on (the work grows as K^2: about 20 s at K = 200, 10 min at 1000)
+MAX_K = 500
+#: seeds (as the CLI's demonstration verbs)
+MAX_SEED = 2**32 - 1
+#: training iterations, hidden layers, width of a hidden layer, networks per paradox run, data points
+MAX_ITERATIONS, MAX_LAYERS, MAX_WIDTH, MAX_NETWORKS, MAX_POINTS = 100_000, 8, 256, 16, 1_000_000
+#: random directions of :func:`stability_measure`
+MAX_DIRECTIONS = 4096
+
+
+def _positive(value, name: str, upper: float) -> float:
+    """A finite real number in ``(0, upper]`` (a huge int is refused, not overflowed)."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)) \
+            or (isinstance(value, (int, np.integer)) and not 0 < value <= upper) \
+            or not (np.isfinite(float(value)) and 0 < value <= upper):
+        raise Smale18Error(f"{name}={short_repr(value)} must be a number in (0, {upper:g}]")
+    return float(value)
+
+
+def _widths(widths, name: str = "widths") -> tuple[int, ...]:
+    """Hidden widths: a non-empty sequence of at most MAX_LAYERS integers in [1, MAX_WIDTH]."""
+    if isinstance(widths, (str, bytes, dict)) or not hasattr(widths, "__len__") or not 1 <= len(widths) <= MAX_LAYERS:
+        raise Smale18Error(f"{name}={short_repr(widths)} must be a sequence of 1 to {MAX_LAYERS} hidden widths")
+    return tuple(check_int_range(w, name, 1, MAX_WIDTH) for w in widths)
+
+
+def _points(X, name: str = "X") -> np.ndarray:
+    """A finite float array of shape (n, 2), 1 <= n <= MAX_POINTS."""
+    try:
+        X = np.asarray(X, dtype=float)
+    except (TypeError, ValueError, OverflowError):
+        raise Smale18Error(f"{name}={short_repr(X)} must be an array of points of shape (n, 2)") from None
+    if X.ndim != 2 or X.shape[1] != 2 or not 1 <= X.shape[0] <= MAX_POINTS or not np.all(np.isfinite(X)):
+        raise Smale18Error(f"{name} must be a finite array of shape (n, 2) with 1 <= n <= {MAX_POINTS}, got shape "
+                           f"{X.shape}")
+    return X
 
 
 def train_relu_classifier(X, y, widths, iterations: int = 1500, lr: float = 1e-2, seed: int = 0) -> ReLUNet:
     """A ReLU network with the given hidden widths, trained by Adam on the squared loss to the labels (numpy, seeded,
-    full batch)."""
+    full batch). ``X`` finite of shape (n, 2), ``y`` n finite labels, ``widths`` 1 to 8 integers in [1, 256],
+    ``iterations`` in [1, 100000], ``lr`` in (0, 10], ``seed`` in [0, 2^32 - 1]."""
+    X = _points(X)
+    try:
+        y = np.asarray(y, dtype=float)
+    except (TypeError, ValueError, OverflowError):
+        raise Smale18Error(f"y={short_repr(y)} must be an array of labels") from None
+    if y.shape != (X.shape[0],) or not np.all(np.isfinite(y)):
+        raise Smale18Error(f"y must be {X.shape[0]} finite labels (one per point of X), got shape {y.shape}")
+    widths = _widths(widths)
+    iterations = check_int_range(iterations, "iterations", 1, MAX_ITERATIONS)
+    lr = _positive(lr, "lr", 10.0)
+    seed = check_int_range(seed, "seed", 0, MAX_SEED)
     rng = np.random.default_rng(seed)
     sizes = [X.shape[1]] + list(widths) + [1]
     params = []
@@ -68,7 +119,18 @@ class ParadoxRow:
 
 
 def paradox(K: int = 200, widths_list=((4,), (8,), (16,), (8, 8)), seed: int = 0, iterations: int = 1500):
-    """Train each fixed architecture, count its witnesses exactly; certify the variable-width network."""
+    """Train each fixed architecture, count its witnesses exactly; certify the variable-width network.
+
+    ``K`` an integer in ``[2, MAX_K]``, ``widths_list`` 1 to 16 width tuples (see :func:`train_relu_classifier`),
+    ``seed`` in ``[0, 2^32 - 1]``, ``iterations`` in ``[1, 100000]``."""
+    K = check_int_range(K, "K", 2, MAX_K)
+    if isinstance(widths_list, (str, bytes, dict)) or not hasattr(widths_list, "__len__") \
+            or not 1 <= len(widths_list) <= MAX_NETWORKS:
+        raise Smale18Error(f"widths_list={short_repr(widths_list)} must be a sequence of 1 to {MAX_NETWORKS} width "
+                           "tuples")
+    widths_list = [_widths(w, "widths_list") for w in widths_list]
+    seed = check_int_range(seed, "seed", 0, MAX_SEED)
+    iterations = check_int_range(iterations, "iterations", 1, MAX_ITERATIONS)
     family = StripeFamily(K=K)
     X, y = family.sample(3, seed=seed)
     Xv, yv = family.sample(2, seed=seed + 1)
@@ -92,7 +154,14 @@ def paradox(K: int = 200, widths_list=((4,), (8,), (16,), (8, 8)), seed: int = 0
 def stability_measure(classify, X: np.ndarray, directions: int = 16, radius: float = 0.1, seed: int = 0) -> float:
     """Monte Carlo estimate (observed) of the Liu–Hansen measure ``S(f) = mean h_f(x)``, ``h_f(x)`` the distance to the
     decision boundary: for each sample, the smallest flip distance found by bisection along random directions and the
-    feature axes (an upper bound on ``h_f(x)``; ``radius`` when no flip is found)."""
+    feature axes (an upper bound on ``h_f(x)``; ``radius`` when no flip is found). ``X`` finite of shape (n, 2),
+    ``directions`` in [0, 4096], ``radius`` in (0, 10^6], ``seed`` in [0, 2^32 - 1]."""
+    if not callable(classify):
+        raise Smale18Error(f"classify={short_repr(classify)} must be callable on an array of points")
+    X = _points(X)
+    directions = check_int_range(directions, "directions", 0, MAX_DIRECTIONS)
+    radius = _positive(radius, "radius", 1e6)
+    seed = check_int_range(seed, "seed", 0, MAX_SEED)
     rng = np.random.default_rng(seed)
     total = 0.0
     for x in X:
@@ -117,6 +186,9 @@ def stability_measure(classify, X: np.ndarray, directions: int = 16, radius: flo
 
 def paradox_figure(family: StripeFamily, net: ReLUNet, stable: ReLUNet, X: np.ndarray, path: str) -> str:
     """Decision regions of a trained network and of the stable one over the data (PNG)."""
+    X = _points(X)
+    if not isinstance(path, str) or not path:
+        raise Smale18Error(f"path={short_repr(path)} must be a file name")
     import matplotlib
 
     matplotlib.use("Agg")

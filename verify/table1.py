@@ -24,7 +24,8 @@ from fractions import Fraction
 import flint
 import numpy as np
 
-from oracle import BallArray, PointSet, ProductArray, format_bound
+from oracle import BallArray, PointSet, ProductArray, Smale18Error, format_bound
+from oracle._errors import check_int_range, short_repr
 from oracle.constructions import Smale18Class
 
 from .nets import firenet, train_lista
@@ -33,6 +34,8 @@ __all__ = ["Table1Row", "table1", "KS", "NS"]
 
 KS = (1, 3, 6)
 NS = (10, 20, 30)
+#: bounds of :func:`table1`'s arguments
+MAX_SEED, MAX_N, MAX_SAMPLES, MAX_ITERATIONS = 2**32 - 1, 60, 100_000, 100_000
 
 
 @dataclass(frozen=True)
@@ -113,10 +116,23 @@ def _training_set(member, n, samples, rng):
 def table1(quick: bool = False, seed: int = 0, progress=None, ns=NS, samples: int | None = None,
            iterations: int | None = None) -> list[Table1Row]:
     """Compute the 18 entries (9 rows). ``quick`` trains LISTA on fewer samples and iterations; ``ns`` restricts the
-    precisions (the tour's quick mode shows n = 10 only)."""
+    precisions (the tour's quick mode shows n = 10 only).
+
+    Bounds (each keeps the work finite): ``seed`` in ``[0, 2^32 - 1]``; ``ns`` 1 to 8 distinct precisions in
+    ``[1, 60]`` (float64 inputs: finer grids are the same numbers); ``samples`` in ``[1, 100000]``; ``iterations`` in
+    ``[1, 100000]``; ``progress`` None or a callable taking each row."""
+    if not isinstance(quick, bool):
+        raise Smale18Error(f"quick={short_repr(quick)} must be True or False")
+    seed = check_int_range(seed, "seed", 0, MAX_SEED)
+    if progress is not None and not callable(progress):
+        raise Smale18Error(f"progress={short_repr(progress)} must be None or callable as progress(row)")
+    if isinstance(ns, (str, bytes, dict)) or not hasattr(ns, "__len__") or not 1 <= len(ns) <= 8:
+        raise Smale18Error(f"ns={short_repr(ns)} must be a sequence of 1 to 8 precisions")
+    ns = tuple(check_int_range(n, "ns", 1, MAX_N) for n in ns)
     rows = []
-    samples = samples or (2000 if quick else 8000)
-    iterations = iterations or (800 if quick else 3000)
+    samples = (2000 if quick else 8000) if samples is None else check_int_range(samples, "samples", 1, MAX_SAMPLES)
+    iterations = ((800 if quick else 3000) if iterations is None
+                  else check_int_range(iterations, "iterations", 1, MAX_ITERATIONS))
     for K in KS:
         omega = Smale18Class("P3", K)
         for n in ns:

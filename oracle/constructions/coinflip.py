@@ -16,14 +16,28 @@ from fractions import Fraction
 
 import numpy as np
 
-from .._errors import Smale18Error
+from .._errors import Smale18Error, check_rational, short_repr
+from .._verdict import format_bound
 from ..exact import RationalArray, is_within
+
+#: the most bits of w, b, delta, tau in :func:`coinflip_loss` (numerator and denominator; a float64 has < 1100)
+MAX_LOSS_BITS = 1 << 17
 
 __all__ = ["coinflip_loss", "CoinflipResult", "play_coinflip", "COINFLIP_BUILTINS"]
 
 
-def coinflip_loss(w: Fraction, b: Fraction, delta: Fraction) -> Fraction:
-    """``L(w, b) = 1/2 [b^2 + (w delta + b - 1)^2]`` exactly."""
+def _loss_arg(value, name: str) -> Fraction:
+    f = check_rational(value, name)
+    if max(f.numerator.bit_length(), f.denominator.bit_length()) > MAX_LOSS_BITS:
+        raise Smale18Error(f"{name}={short_repr(value)} has more than {MAX_LOSS_BITS} bits in its numerator or "
+                           "denominator")
+    return f
+
+
+def coinflip_loss(w, b, delta) -> Fraction:
+    """``L(w, b) = 1/2 [b^2 + (w delta + b - 1)^2]`` exactly, for exact rationals (ints, Fractions, finite floats,
+    ``"p/q"``) of at most ``MAX_LOSS_BITS`` bits each."""
+    w, b, delta = _loss_arg(w, "w"), _loss_arg(b, "b"), _loss_arg(delta, "delta")
     return (b * b + (w * delta + b - 1) ** 2) / 2
 
 
@@ -91,15 +105,18 @@ def play_coinflip(candidate, trials: int = 200, seed: int = 0, tau=Fraction(1, 8
     """
     from .._errors import EngineError
     from .._errors import check_int_range
-    from ..adversary import _clopper_pearson, adversary_seed_for, candidate_name, game_limits
+    from ..adversary import (MAX_TRIALS, _check_name, _check_sealed, _clopper_pearson, adversary_seed_for,
+                             at_most_with_slack, candidate_name, game_limits)
     from ..sealed import Run, open_host
 
-    tau = Fraction(tau)
+    tau = _loss_arg(tau, "tau")
     if not 0 < tau < Fraction(1, 4):
-        raise Smale18Error(f"tau={tau} must lie in (0, 1/4)")
+        raise Smale18Error(f"tau={short_repr(tau)} must lie in (0, 1/4)")
     if not (callable(candidate) or isinstance(candidate, str)):
-        raise Smale18Error(f"candidate={candidate!r} must be callable, or a spec string")
-    trials = check_int_range(trials, "trials", 1, 100_000)
+        raise Smale18Error(f"candidate={short_repr(candidate)} must be callable, or a spec string")
+    name = _check_name(name)
+    _check_sealed(sealed)
+    trials = check_int_range(trials, "trials", 1, MAX_TRIALS)
     seed = check_int_range(seed, "seed", 0, (1 << 128) - 1)
     cap = check_int_range(precision_cap, "precision_cap", 0, 1 << 16)
     limits = game_limits(time_limit, limits, workers)
@@ -130,8 +147,10 @@ def play_coinflip(candidate, trials: int = 200, seed: int = 0, tau=Fraction(1, 8
                 raise EngineError("the committed delta is not consistent with the answers given; no verdict")
             loss = coinflip_loss(w, b, Fraction(sign, 1 << e))
             ok = loss <= tau
+            # compared exactly; a long loss is shown by its first digits (rounded down) and "..."
             reason = (f"committed to delta = {'+' if sign > 0 else '-'}2^-{e}, opposite to sign(w): loss = "
-                      f"{float(loss):.4g} {'<=' if ok else '>'} tau")
+                      f"{loss if loss.denominator < 10**12 else format_bound(loss, 'down', 6) + '...'} "
+                      f"{'<=' if ok else '>'} tau = {tau} (compared exactly)")
             return CoinflipResult(name, 1, int(ok), 0, 0.0, 1.0, 0.0, 1.0, tau, e, not ok, reason,
                                   time.perf_counter() - t0)
         e = cap + 4  # the rounding grid of A(n), n <= cap, is 2^-(n+1): +-2^-(cap+4) both round to 0
@@ -155,7 +174,7 @@ def play_coinflip(candidate, trials: int = 200, seed: int = 0, tau=Fraction(1, 8
         successes += coinflip_loss(judged[0], judged[1], Fraction(int(signs[t]), 1 << e)) <= tau
     cp_lower, cp_upper = _clopper_pearson(successes, trials)
     eta_hat, eta_upper = differed / trials, _clopper_pearson(differed, trials)[1]
-    defeated = cp_lower <= 0.5 + eta_upper
+    defeated = at_most_with_slack(cp_lower, Fraction(1, 2), eta_upper)
     reason = "the data are consistent with success <= 1/2 + eta" if defeated else "success above 1/2 + eta"
     return CoinflipResult(name, trials, successes, losses, cp_lower, cp_upper, eta_hat, eta_upper, tau, e, defeated,
                           reason, time.perf_counter() - t0)

@@ -26,11 +26,11 @@ import flint
 import numpy as np
 
 from .. import _arb
-from .._errors import Smale18Error
+from .._errors import MAX_PREC_BITS, Smale18Error, check_int_range, check_rational, short_repr
 from ..exact import BallArray, ExactArray, ProductArray, RationalArray, dct2
 from ..problems import BasisPursuitDenoise, ConvexHull, Lasso, PointSet, SqrtLasso
 
-__all__ = ["Smale18Class", "Smale18Member", "CONSTRUCTIONS", "row_targets"]
+__all__ = ["Smale18Class", "Smale18Member", "CONSTRUCTIONS", "row_targets", "MAX_K", "MAX_DIGITS", "MAX_EXPONENT"]
 
 _PROBLEMS = ("P1", "P2", "P3")
 
@@ -46,6 +46,33 @@ def _pow2(e: int | None) -> flint.arb:
 
 #: the largest K a class is built for (its members' entries have ~3.3 K bits; a game must not hang the engine)
 MAX_K = 1000
+#: the largest N1 and N2 (the matrix is (N2 + 2) x (N1 + N2 + 4))
+MAX_N1 = MAX_N2 = 1024
+#: the largest exponent e of a member's eps = 2^-e (a game commits to at most cap + l0 + 192 + 3 * 512 ~ 2^14; the
+#: training game to M + l0 + 256 with M <= 2^16)
+MAX_EXPONENT = 1 << 17
+#: the largest |D| of an accuracy 10^-D
+MAX_DIGITS = 10_000
+#: the most bits of a parameter lam, eta or a sample scale (numerator and denominator)
+MAX_PARAMETER_BITS = 1024
+#: the largest sample scale s of a training sample y = D b_s
+MAX_SCALE = 1 << 32
+
+
+def _index(value, name: str, hi: int) -> int:
+    """An integer (not a bool) in ``[0, hi)``."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) or not 0 <= value < hi:
+        raise Smale18Error(f"{name}={short_repr(value)} must be an integer in [0, {hi})")
+    return int(value)
+
+
+def _parameter(value, name: str) -> Fraction:
+    """An exact rational of at most MAX_PARAMETER_BITS bits (lam, eta, a scale)."""
+    f = check_rational(value, name)
+    if max(f.numerator.bit_length(), f.denominator.bit_length()) > MAX_PARAMETER_BITS:
+        raise Smale18Error(f"{name}={short_repr(value)} has more than {MAX_PARAMETER_BITS} bits in its numerator or "
+                           "denominator")
+    return f
 
 
 @dataclass(frozen=True)
@@ -75,18 +102,19 @@ class Smale18Class:
     _cache: dict = field(default_factory=dict, compare=False, repr=False, hash=False)
 
     def __post_init__(self):
-        if self.problem not in _PROBLEMS:
-            raise Smale18Error(f"problem={self.problem!r} must be one of {', '.join(_PROBLEMS)}")
-        for name, lo, hi in (("K", 1, MAX_K), ("N1", 2, 1024), ("N2", 0, 1024)):
+        if not isinstance(self.problem, str) or self.problem not in _PROBLEMS:
+            raise Smale18Error(f"problem={short_repr(self.problem)} must be one of {', '.join(_PROBLEMS)}")
+        for name, lo, hi in (("K", 1, MAX_K), ("N1", 2, MAX_N1), ("N2", 0, MAX_N2)):
             v = getattr(self, name)
-            if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or not lo <= v <= hi:
-                raise Smale18Error(f"{name}={v!r} must be an integer in [{lo}, {hi}]")
-        object.__setattr__(self, "lam", Fraction(self.lam))
-        object.__setattr__(self, "eta", Fraction(self.eta))
+            if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, np.integer)) or not lo <= v <= hi:
+                raise Smale18Error(f"{name}={short_repr(v)} must be an integer in [{lo}, {hi}]")
+            object.__setattr__(self, name, int(v))
+        object.__setattr__(self, "lam", _parameter(self.lam, "lam"))
+        object.__setattr__(self, "eta", _parameter(self.eta, "eta"))
         if not 0 < self.lam <= 1:
             raise Smale18Error(f"lam={self.lam} must lie in (0, 1] (the closed forms need lam < a_r)")
-        if self.rotation not in ("dct", "hadamard"):
-            raise Smale18Error(f"rotation={self.rotation!r} must be 'dct' or 'hadamard'")
+        if not isinstance(self.rotation, str) or self.rotation not in ("dct", "hadamard"):
+            raise Smale18Error(f"rotation={short_repr(self.rotation)} must be 'dct' or 'hadamard'")
         if self.rotation == "hadamard" and not _is_power_of_4(self.N2 + 2):
             raise Smale18Error(f"rotation='hadamard' needs N2 + 2 a power of 4 (N2 = 2, 14, 62, ...), got N2={self.N2}")
         if not 0 < self.eta <= Fraction(1, 4):
@@ -144,22 +172,28 @@ class Smale18Class:
         return self._cache[key]
 
     def digits_bound(self, digits: int) -> Fraction:
-        """The accuracy ``10^-digits`` a candidate is judged at."""
+        """The accuracy ``10^-digits`` a candidate is judged at, exactly (``digits`` an integer in
+        ``[-MAX_DIGITS, MAX_DIGITS]``; a negative one, e.g. ``K - 2`` for K = 1, is an accuracy coarser than 1)."""
+        if isinstance(digits, (bool, np.bool_)) or not isinstance(digits, (int, np.integer)) \
+                or not -MAX_DIGITS <= digits <= MAX_DIGITS:
+            raise Smale18Error(f"digits={short_repr(digits)} must be an integer in [{-MAX_DIGITS}, {MAX_DIGITS}]")
+        digits = int(digits)
         return Fraction(1, 10**digits) if digits >= 0 else Fraction(10 ** (-digits))
 
     # -- members --------------------------------------------------------------------------------------------
     def member(self, j1: int, e1: int, j2: int, e2: int | None) -> "Smale18Member":
         """The member with coarse top column ``j1``, ``eps1 = 2^-e1``, fine top column ``j2`` (0 or 1) and
         ``eps2 = 2^-e2`` (``e2=None``: the tied fine row, whose minimiser set is a segment)."""
-        if not (isinstance(j1, (int, np.integer)) and 0 <= j1 < self.N1):
-            raise Smale18Error(f"j1={j1!r} must be an integer in [0, {self.N1})")
-        if not (isinstance(j2, (int, np.integer)) and 0 <= j2 < 2):
-            raise Smale18Error(f"j2={j2!r} must be 0 or 1")
+        _index(j1, "j1", self.N1)
+        if isinstance(j2, (bool, np.bool_)) or not (isinstance(j2, (int, np.integer)) and 0 <= j2 < 2):
+            raise Smale18Error(f"j2={short_repr(j2)} must be 0 or 1")
         for name, e in (("e1", e1), ("e2", e2)):
             if e is None and name == "e2":
                 continue
-            if isinstance(e, bool) or not isinstance(e, (int, np.integer)) or e < self.l0:
-                raise Smale18Error(f"{name}={e!r} must be an integer >= l0={self.l0} (eps = 2^-{name})")
+            if isinstance(e, (bool, np.bool_)) or not isinstance(e, (int, np.integer)) \
+                    or not self.l0 <= e <= MAX_EXPONENT:
+                raise Smale18Error(f"{name}={short_repr(e)} must be an integer >= l0={self.l0} and <= {MAX_EXPONENT} "
+                                   f"(eps = 2^-{name})")
         key = (int(j1), int(e1), int(j2), None if e2 is None else int(e2))
         if key not in self._cache:
             if len(self._cache) > 64:
@@ -188,13 +222,34 @@ class Smale18Class:
 
     @classmethod
     def from_json(cls, data: dict) -> "Smale18Class":
-        try:
-            name = data["construction"]
-            problem = {"smale18-p1": "P1", "smale18-p2": "P2", "smale18-p3": "P3"}[name]
-            return cls(problem, int(data["K"]), int(data["N1"]), int(data["N2"]), Fraction(data["lam"]),
-                       Fraction(data["eta"]), str(data.get("rotation", "dct")))
-        except (KeyError, TypeError, ValueError) as exc:
-            raise Smale18Error(f"not a smale18 class record: {exc!r}") from None
+        """Inverse of :meth:`to_json`, strict: integers must be integers (not ``"3"``, ``3.0`` or ``True``), ``lam``
+        and ``eta`` rationals (``"p/q"``); refused with a Smale18Error naming the field."""
+        if not isinstance(data, dict):
+            raise Smale18Error(f"not a smale18 class record: {short_repr(data)} is not an object")
+        missing = [k for k in ("construction", "K", "N1", "N2", "lam", "eta") if k not in data]
+        if missing:
+            raise Smale18Error(f"not a smale18 class record: missing {missing}")
+        problems = {"smale18-p1": "P1", "smale18-p2": "P2", "smale18-p3": "P3"}
+        name = data["construction"]
+        if not isinstance(name, str) or name not in problems:
+            raise Smale18Error(f"not a smale18 class record: construction={short_repr(name)} must be one of "
+                               f"{', '.join(problems)}")
+        for key in ("K", "N1", "N2"):
+            if type(data[key]) is not int:
+                raise Smale18Error(f"not a smale18 class record: {key}={short_repr(data[key])} must be an integer")
+        for key in ("lam", "eta"):
+            if not isinstance(data[key], (str, int)) or isinstance(data[key], bool):
+                raise Smale18Error(f"not a smale18 class record: {key}={short_repr(data[key])} must be a rational "
+                                   'written as "p/q"')
+        return cls(problems[name], data["K"], data["N1"], data["N2"], data["lam"], data["eta"],
+                   data.get("rotation", "dct"))
+
+
+def _scale_arg(scale) -> Fraction:
+    s = _parameter(scale, "scale")
+    if not 1 <= s <= MAX_SCALE:
+        raise Smale18Error(f"scale={short_repr(scale)} must be a rational in [1, {MAX_SCALE}]")
+    return s
 
 
 def row_targets(omega: "Smale18Class", a1: flint.arb, a2: flint.arb, mu1: flint.arb, mu2: flint.arb):
@@ -276,10 +331,9 @@ class Smale18Member:
         return self.e2 is None
 
     def b_scaled(self, scale) -> BallArray:
-        """``b`` with both targets scaled: ``(s mu1, s mu2, 0, ...)`` (training samples use ``s >= 1``)."""
-        om, s = self.omega, Fraction(scale)
-        if s < 1:
-            raise Smale18Error(f"scale={scale} must be >= 1")
+        """``b`` with both targets scaled: ``(s mu1, s mu2, 0, ...)`` (training samples use
+        ``1 <= s <= MAX_SCALE``)."""
+        om, s = self.omega, _scale_arg(scale)
 
         def balls(prec_bits):
             sb = flint.arb(flint.fmpq(s.numerator, s.denominator))
@@ -306,6 +360,10 @@ class Smale18Member:
 
     def _vertex(self, j2: int, scale=1) -> BallArray:
         om = self.omega
+        if isinstance(j2, (bool, np.bool_)) or not (isinstance(j2, (int, np.integer)) and 0 <= j2 < 2):
+            raise Smale18Error(f"j2={short_repr(j2)} must be 0 or 1")
+        j2 = int(j2)
+        scale = _scale_arg(scale)
 
         def balls(prec_bits):
             a1, a2, t1, t2 = self._row_tops(scale)
@@ -317,6 +375,7 @@ class Smale18Member:
         return BallArray((om.N,), balls)
 
     def _minimiser_set(self, scale=1):
+        scale = _scale_arg(scale)
         if self.is_tied:
             return ConvexHull([self._vertex(0, scale), self._vertex(1, scale)])
         return PointSet(self._vertex(self.j2, scale))
@@ -341,7 +400,9 @@ class Smale18Member:
     def distance(self, z, prec_bits: int = 256, scale=1):
         """Enclosure (:class:`~oracle.Interval`) of ``dist(z, Xi(A, y_s))`` for this member's problem
         (``scale=1``: the member's own ``y``)."""
-        sets = self.minimisers if Fraction(scale) == 1 else self._minimiser_set(scale)
+        prec_bits = check_int_range(prec_bits, "prec_bits", 2, MAX_PREC_BITS)
+        scale = _scale_arg(scale)
+        sets = self.minimisers if scale == 1 else self._minimiser_set(scale)
         return sets.distance(z, prec_bits)
 
     # -- serialisation --------------------------------------------------------------------------------------
@@ -351,12 +412,16 @@ class Smale18Member:
 
     @classmethod
     def from_json(cls, data: dict) -> "Smale18Member":
+        """Inverse of :meth:`to_json`, strict (integers must be integers; ``e2`` an integer or null)."""
         omega = Smale18Class.from_json(data)
-        try:
-            e2 = None if data["e2"] is None else int(data["e2"])
-            return omega.member(int(data["j1"]), int(data["e1"]), int(data["j2"]), e2)
-        except (KeyError, TypeError, ValueError) as exc:
-            raise Smale18Error(f"not a smale18 member record: {exc!r}") from None
+        missing = [k for k in ("j1", "e1", "j2", "e2") if k not in data]
+        if missing:
+            raise Smale18Error(f"not a smale18 member record: missing {missing}")
+        for key in ("j1", "e1", "j2", "e2"):
+            if not (type(data[key]) is int or (key == "e2" and data[key] is None)):
+                raise Smale18Error(f"not a smale18 member record: {key}={short_repr(data[key])} must be an integer"
+                                   + (" or null" if key == "e2" else ""))
+        return omega.member(data["j1"], data["e1"], data["j2"], data["e2"])
 
     def dumps(self) -> str:
         return json.dumps(self.to_json())
