@@ -506,3 +506,54 @@ def test_api_fuzz_baseline_arguments_are_valid(target, monkeypatch):
         call(**valid)
     except _Reached:
         pass
+
+
+# -- the verdict and the transcript check at their boundaries (pinned for mutation testing) --------------------------
+def test_verdict_at_the_boundaries_of_the_accuracy():
+    from oracle import Interval
+    from oracle.adversary import _verdict
+
+    acc = Fraction(1, 1000)
+    assert _verdict(Interval(acc, acc), acc, 3) == (Outcome.NOT_DEFEATED, "dist(output, Xi) <= 0.001 <= 10^-3")
+    assert _verdict(Interval(acc / 2, acc), acc, 3)[0] is Outcome.NOT_DEFEATED  # upper == accuracy: within
+    assert _verdict(Interval(acc, 2 * acc), acc, 3) == (Outcome.UNDECIDED,
+                                                        "the distance enclosure straddles the accuracy")
+    tiny = Fraction(1, 10**9)
+    assert _verdict(Interval(acc + tiny, acc + 2 * tiny), acc, 3) == (
+        Outcome.DEFEATED, "dist(output, Xi) >= 0.00100000 > 10^-3")
+    assert _verdict(Interval(Fraction(1234567, 10**9), Fraction(1, 1)), acc, 3)[1] == \
+        "dist(output, Xi) >= 0.00123456 > 10^-3"  # six significant digits, rounded down
+    assert _verdict(Interval(Fraction(0), Fraction(1234567, 10**12)), acc, 3)[1] == \
+        "dist(output, Xi) <= 0.00000123457 <= 10^-3"  # six significant digits, rounded up
+
+
+def test_transcript_check_tells_honest_within_and_outside():
+    import time as _time
+
+    from oracle import DyadicArray, QueryLog, QueryRecord
+    from oracle.adversary import _transcript_check
+
+    omega = Smale18Class("P3", 2)
+    member = omega.member(0, omega.l0, 1, 300)
+    deadline = _time.monotonic() + 60
+    n = 20
+
+    def log(*records):
+        return QueryLog(tuple(QueryRecord(kind, k, 0.0, ans) for kind, k, ans in records))
+
+    honest = log(("A", n, member.A.approx(n)), ("y", n, member.y.approx(n)), ("A", 99, None))
+    assert _transcript_check(honest, member, deadline) == (True, True)
+    finer = log(("A", n, member.A.approx(n)), ("y", n, member.y.approx(n + 40)))  # not the honest rounding, within
+    assert member.y.approx(n + 40) != member.y.approx(n)
+    assert _transcript_check(finer, member, deadline) == (False, True)
+    finer_A = log(("y", n, member.y.approx(n)), ("A", n, member.A.approx(n + 40)))
+    assert _transcript_check(finer_A, member, deadline) == (False, True)
+    zero_y = DyadicArray([0] * omega.m)
+    outside = log(("A", n, member.A.approx(n + 40)), ("y", n, zero_y))  # y is far from 0: not within 2^-20
+    assert _transcript_check(outside, member, deadline) == (False, False)
+    outside_A = log(("A", n, DyadicArray([[0] * omega.N] * omega.m)), ("y", n, member.y.approx(n)))
+    assert _transcript_check(outside_A, member, deadline) == (False, False)
+    from oracle import EngineError
+
+    with pytest.raises(EngineError, match="judging took longer"):
+        _transcript_check(finer, member, _time.monotonic() - 1)
