@@ -557,3 +557,22 @@ def test_transcript_check_tells_honest_within_and_outside():
 
     with pytest.raises(EngineError, match="judging took longer"):
         _transcript_check(finer, member, _time.monotonic() - 1)
+
+
+def test_judge_output_reads_plain_numbers_and_names_every_loss():
+    from oracle import DyadicArray
+    from oracle.adversary import judge_output
+
+    out, why = judge_output([1, 2], 2)
+    assert why is None and out == DyadicArray([1, 2])
+    out, why = judge_output(np.array([0.5]), 1)  # N = 1 is a valid length
+    assert why is None and out == DyadicArray([1], -1)
+    assert judge_output(np.zeros(5), 1 << 22) == (None, f"wrong shape (5,), expected ({1 << 22},)")
+    assert judge_output(np.array([1.0, np.nan]), 2) == (None, "output has a non-finite entry (NaN or infinity)")
+    out, why = judge_output({"a": 1}, 2)
+    assert out is None and why.startswith("output is not an array of numbers (dict: ")
+    assert judge_output(DyadicArray([1, 2, 3]), 2) == (None, "wrong shape (3,), expected (2,)")
+    for bad in (0, (1 << 22) + 1):
+        with pytest.raises(Smale18Error) as info:
+            judge_output(np.zeros(2), bad)
+        assert str(info.value).startswith(f"N={bad}"), str(info.value)

@@ -509,3 +509,33 @@ def test_a_failing_solver_leaves_the_verdict_unknown_with_a_note(monkeypatch):
     r = P.certify_minimiser(["1", "1/2"], tol=0)
     assert r.status is Status.UNKNOWN and r.reason.endswith("; no solver proposal (solver failed)")
     assert [Fraction(v) for v in r.dual.values.reshape(-1)] == [0, 0]
+
+
+def test_reasons_print_the_gap_to_four_digits_rounded_up():
+    P = _p3()
+    r = P.certify_minimiser(["1", "1/3"], tol=1, dual=["1/2", "1/4"], reference=["1", "1/3"])
+    assert (r.status, r.reason) == (Status.CERTIFIED, "duality gap <= 0.2501 <= tol")
+    r = P.certify_minimiser(["1", "1/3"], tol=0, dual=["1/3", "1/7"], reference=["1", "1/3"])
+    assert (r.status, r.reason) == (Status.UNKNOWN, "gap bound 0.5239 > tol and no refutation")
+
+
+def test_given_points_are_kept_and_only_the_missing_one_proposed(monkeypatch):
+    P = _p3()
+    monkeypatch.setattr(type(P), "solve_float", lambda self: (np.array([0.0, 0.0]), np.array([0.0, 0.0])))
+    r = P.certify_minimiser(["1", "1/2"], tol=0, dual=["1/2", "1/4"])  # the proposed dual (zero) would not certify
+    assert r.status is Status.CERTIFIED and [Fraction(v) for v in r.dual.values.reshape(-1)] == [Fraction(1, 2),
+                                                                                               Fraction(1, 4)]
+    r = P.certify_minimiser(["1", "1/4"], tol=0, reference=["1", "1/2"])  # the proposed reference (0) is worse
+    assert r.reference_objective.upper == Fraction(3, 4) and r.status is Status.REFUTED
+
+
+def test_a_failing_solver_on_a_wide_problem_uses_the_zero_dual_of_the_right_length(monkeypatch):
+    P = SqrtLasso([[1, 0, 0], [0, 2, 0]], [1, 1], lam="1/2")
+
+    def broken(self):
+        raise Smale18Error("x" * 100)
+
+    monkeypatch.setattr(type(P), "solve_float", broken)
+    r = P.certify_minimiser(["1", "1/2", "0"], tol=0)
+    assert r.status is Status.UNKNOWN and r.dual.shape == (2,)
+    assert r.reason.endswith("; no solver proposal (" + "x" * 60 + ")")
