@@ -36,6 +36,7 @@ import numpy as np
 from scipy import stats
 
 from ._errors import EngineError, Smale18Error, check_int_range, short_repr
+from ._strict_json import loads_strict, strict_validator_class
 from ._verdict import Interval, format_bound
 from ._worker import has_rng_parameter
 from .constructions.smale18 import MAX_DIGITS as _MAX_DIGITS
@@ -595,56 +596,14 @@ def _case_validator():
     matches only at the end of the string (Python's ``$`` also matches before a final newline)."""
     global _CASE_VALIDATOR
     if _CASE_VALIDATOR is None:
-        import re
-
-        from jsonschema import Draft202012Validator, validators
-        from jsonschema.exceptions import ValidationError
-
-        compiled: dict = {}
-
-        def pattern(validator, regex, instance, schema):
-            if isinstance(instance, str):
-                rx = compiled.get(regex)
-                if rx is None:
-                    rx = compiled[regex] = re.compile(re.sub(r"(?<!\\)\$", r"\\Z", regex))
-                if rx.search(instance) is None:
-                    yield ValidationError(f"{instance[:60]!r} does not match {regex!r}")
-
-        checker = Draft202012Validator.TYPE_CHECKER.redefine_many({
-            "integer": lambda _, x: type(x) is int,
-            "number": lambda _, x: type(x) in (int, float),
-        })
-        cls = validators.extend(Draft202012Validator, validators={"pattern": pattern}, type_checker=checker)
-        _CASE_VALIDATOR = cls(case_schema())
+        _CASE_VALIDATOR = strict_validator_class()(case_schema())
     return _CASE_VALIDATOR
-
-
-def _reject_constant(token: str):
-    raise Smale18Error(f"case file is not strict JSON: {token} is not a number")
-
-
-def _no_duplicate_keys(pairs):
-    out = {}
-    for key, value in pairs:
-        if key in out:
-            raise Smale18Error(f"case file has a duplicate key {key[:60]!r}")
-        out[key] = value
-    return out
 
 
 def _load_case_text(text: str):
     if len(text) > MAX_CASE_CHARS:
         raise Smale18Error(f"case has {len(text)} characters, more than the limit of {MAX_CASE_CHARS}")
-    try:
-        return json.loads(text, parse_constant=_reject_constant, object_pairs_hook=_no_duplicate_keys)
-    except Smale18Error:
-        raise
-    except RecursionError:
-        raise Smale18Error(f"case file is nested too deeply (more than {MAX_CASE_DEPTH} levels)") from None
-    except json.JSONDecodeError as exc:
-        raise Smale18Error(f"case file is not JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
-    except ValueError:  # Python refuses to read an integer of more than 4300 digits
-        raise Smale18Error("case file is not JSON smale18 reads: an integer has more than 4300 digits") from None
+    return loads_strict(text, "case file", MAX_CASE_DEPTH)
 
 
 def _check_case_depth(obj) -> None:

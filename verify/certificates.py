@@ -26,6 +26,7 @@ from typing import Callable
 import numpy as np
 
 from oracle import Smale18Error, Status
+from oracle._strict_json import ecma_pattern, loads_strict, strict_validator_class
 
 __all__ = [
     "Certificate", "CheckResult", "register_checker", "register_validator", "encode_floats", "decode_floats",
@@ -185,30 +186,8 @@ def exact_rational(value, name: str) -> Fraction:
 
 
 # -- reading JSON: strict parse, bounded depth, the published schema --------------------------------------------------
-def _reject_constant(token: str):
-    raise Smale18Error(f"certificate is not strict JSON: {token} is not a number")
-
-
-def _no_duplicates(pairs):
-    out = {}
-    for key, value in pairs:
-        if key in out:
-            raise Smale18Error(f"certificate has a duplicate key {_short(key)}")
-        out[key] = value
-    return out
-
-
 def _loads(text: str):
-    try:
-        return json.loads(text, parse_constant=_reject_constant, object_pairs_hook=_no_duplicates)
-    except Smale18Error:
-        raise
-    except RecursionError:
-        raise Smale18Error(f"certificate is nested too deeply (more than {MAX_JSON_DEPTH} levels)") from None
-    except json.JSONDecodeError as exc:
-        raise Smale18Error(f"certificate is not JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
-    except ValueError:  # Python refuses to convert an integer of more than 4300 digits
-        raise Smale18Error("certificate is not JSON smale18 reads: an integer has more than 4300 digits") from None
+    return loads_strict(text, "certificate", MAX_JSON_DEPTH)
 
 
 def _check_depth(obj) -> None:
@@ -224,17 +203,6 @@ def _check_depth(obj) -> None:
 
 
 _VALIDATOR = None
-_ECMA: dict[str, re.Pattern] = {}
-
-
-def _ecma(regex: str) -> re.Pattern:
-    """``regex`` compiled with ECMA-262's end anchor: an unescaped ``$`` becomes ``\\Z`` (end of string only)."""
-    hit = _ECMA.get(regex)
-    if hit is None:
-        hit = _ECMA[regex] = re.compile(re.sub(r"(?<!\\)\$", r"\\Z", regex))
-    return hit
-
-
 def schema() -> dict:
     """The published JSON Schema of certificate files (``verify/schemas/certificate.schema.json``)."""
     from importlib import resources
@@ -250,12 +218,11 @@ def _validator():
     reported through the standard path). Checking 2^19 float strings takes ~0.5 s instead of ~10 s."""
     global _VALIDATOR
     if _VALIDATOR is None:
-        from jsonschema import Draft202012Validator, validators
-        from jsonschema.exceptions import ValidationError
+        from jsonschema import Draft202012Validator
 
         sch = schema()
         float_ref = {"$ref": "#/$defs/float64"}
-        float_rx = _ecma(sch["$defs"]["float64"]["pattern"])
+        float_rx = ecma_pattern(sch["$defs"]["float64"]["pattern"])
         max_len = sch["$defs"]["float64"]["maxLength"]
         draft_items = Draft202012Validator.VALIDATORS["items"]
 
@@ -268,16 +235,7 @@ def _validator():
                 return
             yield from draft_items(validator, subschema, instance, parent)
 
-        def pattern(validator, regex, instance, parent):
-            if isinstance(instance, str) and _ecma(regex).search(instance) is None:
-                yield ValidationError(f"{instance!r} does not match {regex!r}")
-
-        checker = Draft202012Validator.TYPE_CHECKER.redefine_many({
-            "integer": lambda _, x: type(x) is int,
-            "number": lambda _, x: type(x) in (int, float),
-        })
-        cls = validators.extend(Draft202012Validator, validators={"items": items, "pattern": pattern},
-                                type_checker=checker)
+        cls = strict_validator_class({"items": items})
         _VALIDATOR = cls(sch)
     return _VALIDATOR
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from oracle import Smale18Error
-from oracle._errors import check_int_range, short_repr
+from oracle._errors import check_int_range, check_positive_number, short_repr
 from oracle.constructions.classification import (
     ReLUNet,
     StripeFamily,
@@ -30,12 +30,8 @@ MAX_DIRECTIONS = 4096
 
 
 def _positive(value, name: str, upper: float) -> float:
-    """A finite real number in ``(0, upper]`` (a huge int is refused, not overflowed)."""
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)) \
-            or (isinstance(value, (int, np.integer)) and not 0 < value <= upper) \
-            or not (np.isfinite(float(value)) and 0 < value <= upper):
-        raise Smale18Error(f"{name}={short_repr(value)} must be a number in (0, {upper:g}]")
-    return float(value)
+    """A finite real number in ``(0, upper]`` as a float (:func:`oracle._errors.check_positive_number`)."""
+    return float(check_positive_number(value, name, upper))
 
 
 def _widths(widths, name: str = "widths") -> tuple[int, ...]:
