@@ -13,7 +13,7 @@ import flint
 import mpmath
 import numpy as np
 
-from verify.rnsp import SparsityInLevels, _bounds_from_witness
+from smale18.verify.rnsp import SparsityInLevels, _bounds_from_witness
 
 NAME = "certificate-check"
 TARGET = 100.0

@@ -11,8 +11,8 @@ import time
 
 import numpy as np
 
-from verify.nets import firenet
-from verify.operators import SampledTransform, phantom, variable_density_mask
+from smale18.verify.nets import firenet
+from smale18.verify.operators import SampledTransform, phantom, variable_density_mask
 
 NAME = "firenet-floor"
 TARGET = 0.67

@@ -16,8 +16,8 @@ import time
 
 import numpy as np
 
-from verify.balls import operator_norm_upper
-from verify.nets import firenet
+from smale18.verify.balls import operator_norm_upper
+from smale18.verify.nets import firenet
 
 NAME = "firenet-vs-cvxpy"
 TARGET = 20.0

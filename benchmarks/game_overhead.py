@@ -22,10 +22,10 @@ import time
 
 import numpy as np
 
-from oracle import InexactInput
-from oracle.adversary import play
-from oracle.candidates import builtin
-from oracle.constructions import Smale18Class
+from smale18.oracle import InexactInput
+from smale18.oracle.adversary import play
+from smale18.oracle.candidates import builtin
+from smale18.oracle.constructions import Smale18Class
 
 NAME = "game-overhead"
 TARGET = 0.2

@@ -12,7 +12,7 @@ import time
 
 import mpmath
 
-from oracle import dct2, distance_upper_bound
+from smale18.oracle import dct2, distance_upper_bound
 
 NAME = "oracle-dct"
 TARGET = 20.0

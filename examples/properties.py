@@ -9,9 +9,9 @@ prints that member exactly.
 import numpy as np
 from hypothesis import given, settings
 
-from oracle import Lasso, RationalArray
-from oracle.strategies import exact_matrices, inexact_inputs, smale18_instances
-from verify.testing import assert_k_digit_accurate
+from smale18.oracle import Lasso, RationalArray
+from smale18.oracle.strategies import exact_matrices, inexact_inputs, smale18_instances
+from smale18.verify.testing import assert_k_digit_accurate
 
 from .my_solver import ista
 
@@ -26,7 +26,7 @@ def holds(A):
 
 
 def _honest(A, y):
-    from oracle import InexactInput
+    from smale18.oracle import InexactInput
 
     return InexactInput.honest(A, y)
 

@@ -367,7 +367,7 @@ def check_rational(value, name: str, *, positive: bool = False, nonnegative: boo
     >>> check_rational(None, "lam")
     Traceback (most recent call last):
     ...
-    oracle._errors.Smale18Error: lam=None must be an exact real number: an int, a Fraction, a string 'p/q' or '-1.25e-3', or a finite float
+    smale18.oracle._errors.Smale18Error: lam=None must be an exact real number: an int, a Fraction, a string 'p/q' or '-1.25e-3', or a finite float
     """
     try:
         f = _checked_fraction(value)

@@ -22,7 +22,7 @@ MAX_FORMAT_DIGITS = 1000
 
 def _exact(value, name: str) -> Fraction:
     """``value`` as an exact Fraction (fast path for Fraction and int; anything else through
-    :func:`~oracle._errors.check_rational`, which refuses None, bools, NaN, strings with huge exponents, ...)."""
+    :func:`~smale18.oracle._errors.check_rational`, which refuses None, bools, NaN, strings with huge exponents, ...)."""
     if isinstance(value, Fraction):
         return value
     if type(value) is int:

@@ -1,7 +1,7 @@
 """The candidate's side of the sealed judge: a blank template, hosts forked from it that load one candidate each,
 and children forked from the host that serve runs, one at a time.
 
-The template is started by :mod:`oracle.sealed` as a new interpreter (never a fork of the engine), so neither it nor
+The template is started by :mod:`smale18.oracle.sealed` as a new interpreter (never a fork of the engine), so neither it nor
 anything forked from it holds the engine's state; it imports the heavy common modules once and never runs candidate
 code. A host receives the candidate (a spec to import, or a pickle of it), loads it, says whether it takes an
 explicit ``rng`` parameter, and then serves ``fork`` requests: each child gets a socket of its own (passed to the

@@ -1,7 +1,7 @@
 """The game engine: the Smale-18 barrier (THEORY §2.2) played against any candidate algorithm, sealed.
 
-:func:`play` runs a candidate against a class :class:`~oracle.constructions.Smale18Class`. The candidate runs in a
-process of its own (:mod:`oracle.sealed`): it sees the shapes, the problem (``inp.problem``) and the answers to its
+:func:`play` runs a candidate against a class :class:`~smale18.oracle.constructions.Smale18Class`. The candidate runs in a
+process of its own (:mod:`smale18.oracle.sealed`): it sees the shapes, the problem (``inp.problem``) and the answers to its
 queries, nothing else; its output crosses back as plain numbers. The engine keeps the instance and the adversary's
 coins, drawn from a secret seed that is revealed in the result.
 
@@ -13,7 +13,7 @@ coins, drawn from a secret seed that is revealed in the result.
    deterministic candidate, to the fine column ``j2`` whose minimiser is farthest from ``z``. It then checks that
    every answer given is *exactly* the honest answer of the committed member (so :func:`replay` reproduces the run
    through an honest oracle), or failing that, that each answer is proven within ``2^-n`` of it; if neither holds
-   the engine raises :class:`~oracle.EngineError` instead of giving a verdict.
+   the engine raises :class:`~smale18.oracle.EngineError` instead of giving a verdict.
 4. The verdict comes from a rigorous enclosure of ``dist(z, Xi)``: DEFEATED if its lower end exceeds ``10^-D``.
 
 Randomised candidates (those with an explicit ``rng`` parameter) play ``trials`` independent rounds, in parallel,
@@ -49,7 +49,7 @@ from .sealed import Limits, Run, RunOutcome, open_host
 __all__ = ["Outcome", "GameResult", "RandomisedGameResult", "GameCase", "play", "replay", "read_case", "case_member",
            "case_schema", "judge_output", "is_randomised", "judge_prec_bits", "MAX_DIGITS"]
 
-#: the largest ``D`` a game judges at (accuracy ``10^-D``; oracle.constructions.smale18.MAX_DIGITS)
+#: the largest ``D`` a game judges at (accuracy ``10^-D``; smale18.oracle.constructions.smale18.MAX_DIGITS)
 MAX_DIGITS = _MAX_DIGITS
 #: the most trials a randomised game plays
 MAX_TRIALS = 100_000
@@ -356,7 +356,7 @@ def game_limits(time_limit, limits: Limits | None, workers: int | None) -> Limit
     """``limits`` if given, else the defaults with ``time_limit`` per run and ``workers`` runs at once."""
     if limits is not None:
         if not isinstance(limits, Limits):
-            raise Smale18Error(f"limits must be an oracle.sealed.Limits, not {type(limits).__name__}")
+            raise Smale18Error(f"limits must be a smale18.oracle.sealed.Limits, not {type(limits).__name__}")
         return limits
     if workers is not None:
         workers = check_int_range(workers, "workers", 1, 256)
@@ -398,7 +398,7 @@ def play(
     ``workers`` runs randomised trials at once (default: all cores; counts do not depend on it). ``sealed=False``
     runs the candidate in this process, for debugging; its result says "unsealed".
 
-    >>> from oracle.constructions import Smale18Class
+    >>> from smale18.oracle.constructions import Smale18Class
     >>> omega = Smale18Class("P3", K=3, N2=2)
     >>> def zero(inp):                                   # a candidate that always answers 0
     ...     return np.zeros(inp.N)
@@ -584,7 +584,7 @@ def case_schema() -> dict:
     """The published JSON Schema of game case files (``oracle/schemas/game-case.schema.json``)."""
     from importlib import resources
 
-    return json.loads((resources.files("oracle") / CASE_SCHEMA_FILE).read_text(encoding="utf-8"))
+    return json.loads((resources.files("smale18.oracle") / CASE_SCHEMA_FILE).read_text(encoding="utf-8"))
 
 
 _CASE_VALIDATOR = None
@@ -659,7 +659,7 @@ def read_case(case) -> GameCase:
     """Read and validate a stored game record (its JSON text, or the dict :meth:`GameResult.to_json` gave): first
     the published schema (:func:`case_schema`: strict types, bounded sizes, exponents and nesting), then the semantics:
     a committed (not tied) member with ``e1, e2 >= l0``, and ``digits`` (default the class's K) consistent with the
-    stored ``accuracy``. Raises :class:`~oracle.Smale18Error` with a one-line reason."""
+    stored ``accuracy``. Raises :class:`~smale18.oracle.Smale18Error` with a one-line reason."""
     if isinstance(case, GameCase):
         return case
     if isinstance(case, (bytes, bytearray)):

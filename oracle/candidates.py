@@ -394,7 +394,7 @@ def check_spec(spec: str) -> tuple[str, str]:
 def load_candidate(spec: str, omega: Smale18Class | None = None) -> Callable:
     """Resolve ``builtin:NAME``, ``package.module:callable`` or ``path/to/file.py:callable`` *in this process*.
 
-    A sealed game (:func:`oracle.adversary.play` with a spec string) calls this only in the candidate's process;
+    A sealed game (:func:`smale18.oracle.adversary.play` with a spec string) calls this only in the candidate's process;
     use it directly only for code you trust."""
     if isinstance(spec, str) and spec.startswith("builtin:"):
         if omega is None:

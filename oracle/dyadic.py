@@ -78,7 +78,7 @@ class DyadicArray:
     >>> DyadicArray([1], exponent=-1100).to_float64()
     Traceback (most recent call last):
     ...
-    oracle._errors.InexactConversionError: entry 0 = 1*2^-1100 is not exactly a float64; call rounded_float64() to round
+    smale18.oracle._errors.InexactConversionError: entry 0 = 1*2^-1100 is not exactly a float64; call rounded_float64() to round
 
     The exponent given to the constructor is an integer with ``|exponent| <= MAX_EXPONENT`` (2^22), so no conversion
     can be asked to build a number of more than about 2^22 bits beyond its numerators.
@@ -117,7 +117,7 @@ class DyadicArray:
     def from_fractions(cls, values) -> "DyadicArray":
         """Exact dyadic rationals (denominators powers of two) as a DyadicArray; raise otherwise.
 
-        Entries are read by :func:`oracle._errors.check_rational_array` (exact, bounded); a non-dyadic entry raises
+        Entries are read by :func:`smale18.oracle._errors.check_rational_array` (exact, bounded); a non-dyadic entry raises
         :class:`InexactConversionError`.
         """
         arr = values if _is_fraction_array(values) else check_rational_array(values, "values")

@@ -2,7 +2,7 @@
 
 An :class:`ExactArray` is a real matrix or vector known exactly: by rationals, by floats read as the dyadics they
 are, by sympy expressions, by a closed form (the orthonormal DCT-II), or by a callable that returns rigorous balls at
-any working precision. Its :meth:`~ExactArray.approx` returns a :class:`~oracle.dyadic.DyadicArray` ``A_n`` with
+any working precision. Its :meth:`~ExactArray.approx` returns a :class:`~smale18.oracle.dyadic.DyadicArray` ``A_n`` with
 
     ||A_n - A||_2 <= 2^-n        (operator 2-norm for matrices, Euclidean norm for vectors),
 
@@ -10,7 +10,7 @@ proven by ball arithmetic as described in ``proofs_notes/oracle.md``.
 
 Inputs are read exactly: numpy integers of any width as integers, floats of any width (long double included) as the
 dyadic rationals they are, strings ``"p/q"`` and decimals without a float in between; complex, bool, NaN/inf and
-non-numeric entries are refused with a :class:`~oracle.Smale18Error` naming the argument. Every input is bounded
+non-numeric entries are refused with a :class:`~smale18.oracle.Smale18Error` naming the argument. Every input is bounded
 (``MAX_PRECISION``, ``MAX_ENTRIES``, ``MAX_ENTRY_BITS``, ``MAX_ORDER``, ``MAX_PREC_BITS``): see the note's
 "Bounds on the work".
 """
@@ -120,7 +120,7 @@ class ExactArray(abc.ABC):
     >>> A.approx(-1)
     Traceback (most recent call last):
     ...
-    oracle._errors.Smale18Error: n=-1 must be a non-negative integer (error bound 2^-n)
+    smale18.oracle._errors.Smale18Error: n=-1 must be a non-negative integer (error bound 2^-n)
     """
 
     #: give up raising the working precision beyond this many times the target grid's bits (plus 4096) ...
@@ -218,7 +218,7 @@ class ExactArray(abc.ABC):
 
 
 class RationalArray(ExactArray):
-    """Exact rational entries, each read exactly by :func:`oracle._errors.check_rational`.
+    """Exact rational entries, each read exactly by :func:`smale18.oracle._errors.check_rational`.
 
     Accepted entries: ints and numpy integers of any width, :class:`~fractions.Fraction`, strings like ``"-3/7"`` or
     ``"1.25e-3"``, floats of any width (float16 to long double, read as the dyadics they are). Refused, naming the
@@ -356,7 +356,7 @@ class SympyArray(ExactArray):
     """Entries given by exact real sympy expressions (sqrt, cos(pi*p/q), exp, log, ...).
 
     Enclosed by translating each distinct expression to python-flint balls; identical entries are enclosed once.
-    Entries that are not sympy expressions are read exactly as rationals (:func:`oracle._errors.check_rational`);
+    Entries that are not sympy expressions are read exactly as rationals (:func:`smale18.oracle._errors.check_rational`);
     strings are read as rationals only, never handed to ``sympify`` (which evaluates code). An expression that
     cannot be enclosed (unsupported function, non-real value, exponent or nesting too large) raises Smale18Error.
 
@@ -625,14 +625,14 @@ def as_exact(value, name: str = "value") -> ExactArray:
     SympyArray; a numpy array of any real dtype is read exactly (integers of any width as integers, floats of any
     width, long double included, as the dyadics they are; NaN/inf, bool and complex dtypes refused); other nested
     sequences become a RationalArray if every entry is rational, else a SympyArray (entries as in
-    :func:`oracle._errors.check_rational`).
+    :func:`smale18.oracle._errors.check_rational`).
 
     >>> as_exact(np.array([2**60 + 100])).values[0] == 2**60 + 100
     True
     >>> as_exact(np.array([1 + 2j]), "y")
     Traceback (most recent call last):
     ...
-    oracle._errors.Smale18Error: y has complex dtype complex128; smale18's exact inputs are real (pass .real if you mean it)
+    smale18.oracle._errors.Smale18Error: y has complex dtype complex128; smale18's exact inputs are real (pass .real if you mean it)
     """
     if isinstance(value, ExactArray):
         return value
@@ -654,7 +654,7 @@ def distance_upper_bound(
     """Rigorous upper bound on ``||answer - source||`` (operator 2-norm, or Euclidean for vectors).
 
     Computed in ball arithmetic from the source's enclosure at ``prec_bits`` (default: enough for the answer's grid,
-    or for ``stop_below`` when it is coarser, at most ``MAX_PREC_BITS``) with :func:`oracle._arb.spectral_norm_upper`;
+    or for ``stop_below`` when it is coarser, at most ``MAX_PREC_BITS``) with :func:`smale18.oracle._arb.spectral_norm_upper`;
     returned as an exact Fraction. Independent of :meth:`approx`. With ``stop_below=t`` (an exact non-negative
     rational) the search for a tighter bound stops once the bound is ``<= t``. Any precision gives a valid bound;
     precision only decides how tight it is.
@@ -693,7 +693,7 @@ def is_within(answer: DyadicArray, source, n: int) -> bool:
     """True if ``||answer - source|| <= 2^-n`` is proven (operator 2-norm, or Euclidean for vectors).
 
     First a ball-arithmetic upper bound (:func:`distance_upper_bound`); if that is inconclusive and the source is
-    rational, the exact decision of :func:`oracle._arb.exact_opnorm_at_most`. False means "not proven", which for a
+    rational, the exact decision of :func:`smale18.oracle._arb.exact_opnorm_at_most`. False means "not proven", which for a
     rational source is "false". ``n`` is an integer in ``[0, MAX_PRECISION]``; ``source`` is anything
     :func:`as_exact` reads (exactly: a numpy int64 entry above 2^53 is that integer, not its float64 rounding).
 

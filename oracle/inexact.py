@@ -41,7 +41,7 @@ class ProblemSpec:
     """What a candidate is asked to solve, public to it: ``name`` "P1", "P2" or "P3"; ``lam`` for P2/P3 (weight of
     the weighted l1 norm), ``eta`` for P1 (the noise level); ``weights`` of the l1 norm (None: all ones).
 
-    ``lam``, ``eta`` and each weight are positive exact rationals (read by :func:`oracle._errors.check_rational`:
+    ``lam``, ``eta`` and each weight are positive exact rationals (read by :func:`smale18.oracle._errors.check_rational`:
     ints, Fractions, ``"p/q"`` strings, finite floats read exactly) or None.
 
     >>> ProblemSpec("P3", lam=Fraction(1, 2))
@@ -49,7 +49,7 @@ class ProblemSpec:
     >>> ProblemSpec("P3", lam=float("nan"))
     Traceback (most recent call last):
     ...
-    oracle._errors.Smale18Error: lam=nan is not finite; exact inputs must be finite
+    smale18.oracle._errors.Smale18Error: lam=nan is not finite; exact inputs must be finite
     """
 
     name: str
@@ -164,7 +164,7 @@ class InexactInput:
     >>> inp.A(-2)
     Traceback (most recent call last):
     ...
-    oracle._errors.Smale18Error: n=-2 must be a non-negative integer (error bound 2^-n)
+    smale18.oracle._errors.Smale18Error: n=-2 must be a non-negative integer (error bound 2^-n)
     """
 
     def __init__(
@@ -202,7 +202,7 @@ class InexactInput:
     # -- constructors -------------------------------------------------------------------------------------
     @classmethod
     def honest(cls, A, y, precision_cap: int = DEFAULT_PRECISION_CAP) -> "InexactInput":
-        """An oracle that rounds the exact instance ``(A, y)`` (anything :func:`oracle.exact.as_exact` accepts: numpy
+        """An oracle that rounds the exact instance ``(A, y)`` (anything :func:`smale18.oracle.exact.as_exact` accepts: numpy
         integers of any width and long doubles are read exactly, never through float64)."""
         A, y = as_exact(A, "A"), as_exact(y, "y")
         inp = cls(A.approx, y.approx, A.shape, y.shape, precision_cap)

@@ -8,7 +8,7 @@ one, any other ending ends it. The engine
 
 - answers the child's ``A(n)``, ``y(n)`` (or training-sample) queries from an answer function it keeps, enforcing the
   precision cap and a query budget, and logs every query on its own side;
-- reads the output as plain numbers (:func:`oracle._protocol.decode_output`: JSON, size-limited, decoded by the
+- reads the output as plain numbers (:func:`smale18.oracle._protocol.decode_output`: JSON, size-limited, decoded by the
   engine's own code), so nothing the candidate returns is ever called;
 - enforces a wall-clock limit by killing the child (``SIGKILL``: C code cannot ignore it), and lets the kernel
   enforce memory (``RLIMIT_AS``), CPU time (``RLIMIT_CPU``) and file size (``RLIMIT_FSIZE``);
@@ -19,7 +19,7 @@ Runs may proceed in parallel (``workers``); each run's answers depend only on it
 depend on the number of workers. The trust model, and what it does not cover, is in ``proofs_notes/smale18_game.md``.
 
 >>> import numpy as np
->>> from oracle.sealed import CandidateHost, Limits, Run
+>>> from smale18.oracle.sealed import CandidateHost, Limits, Run
 >>> def zero(inp):
 ...     return np.zeros(inp.N)
 >>> with CandidateHost(zero, Limits(wall_seconds=10)) as host:
@@ -34,7 +34,6 @@ import atexit
 import json
 import math
 import os
-import pathlib
 import selectors
 import signal
 import socket
@@ -55,7 +54,6 @@ from .dyadic import DyadicArray
 
 __all__ = ["Limits", "Run", "RunOutcome", "CandidateHost", "InProcessHost", "open_host", "candidate_payload"]
 
-_PACKAGE_ROOT = str(pathlib.Path(__file__).resolve().parent.parent)
 _MAX_REASON = 300
 _MAX_TAIL = 2000
 
@@ -227,13 +225,12 @@ class _Template:
     def __init__(self, blas_threads: int | None):
         engine_end, template_end = socket.socketpair()
         env = dict(os.environ)
-        env["PYTHONPATH"] = _PACKAGE_ROOT + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
         if blas_threads is not None:
             for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
                 env[var] = str(blas_threads)
         try:
             self.proc = subprocess.Popen(
-                [sys.executable, "-c", "import sys; from oracle._worker import template_main; "
+                [sys.executable, "-c", "import sys; from smale18.oracle._worker import template_main; "
                  "template_main(int(sys.argv[1]))", str(template_end.fileno())],
                 pass_fds=[template_end.fileno()], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL, env=env, cwd=tempfile.gettempdir(), start_new_session=True)

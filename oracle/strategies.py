@@ -3,20 +3,20 @@
 Use them in your own test suite::
 
     from hypothesis import given
-    from oracle.strategies import inexact_inputs, sparse_vectors
+    from smale18.oracle.strategies import inexact_inputs, sparse_vectors
 
 Strategies (plural nouns, Hypothesis's parameter names):
 
 - :func:`exact_matrices` — exact rational matrices (dense), or rows of the exact orthonormal DCT (structured);
 - :func:`sparse_vectors` — vectors sparse in levels (``sparsity`` per level), float64 entries;
 - :func:`noise_vectors` — vectors of Euclidean norm at most ``max_norm``;
-- :func:`inexact_inputs` — an :class:`~oracle.InexactInput` for an exact instance whose answers are
+- :func:`inexact_inputs` — an :class:`~smale18.oracle.InexactInput` for an exact instance whose answers are
   ``A.approx(n + 1)`` *plus a perturbation drawn by Hypothesis* inside the remaining ``2^-(n+1)`` of the ball, so
   that shrinking drives the perturbation to zero and reports the smallest one that breaks an algorithm; every
   answer is still within ``2^-n`` of the instance (proof in the docstring);
 - :func:`smale18_instances` — members of the barrier classes Omega_K with the accuracy the theorem denies.
 
-Certified-constant matrices live in :mod:`verify.strategies` (``oracle`` never imports ``verify``).
+Certified-constant matrices live in :mod:`smale18.verify.strategies` (``oracle`` never imports ``verify``).
 """
 
 from __future__ import annotations
@@ -93,7 +93,7 @@ def _perturbed(source: ExactArray, draw_ints, n: int) -> DyadicArray:
 
 @st.composite
 def inexact_inputs(draw, A, y, n_max: int = 64, precision_cap: int | None = None):
-    """An :class:`~oracle.InexactInput` for the exact instance ``(A, y)`` whose answer at precision n is
+    """An :class:`~smale18.oracle.InexactInput` for the exact instance ``(A, y)`` whose answer at precision n is
     ``approx(n + 1) + E_n`` with ``E_n`` drawn by Hypothesis (integers in [-8, 8] on a fine grid).
 
     Every answer is within ``2^-n``: ``||approx(n+1) - A|| <= 2^-(n+1)`` and ``||E_n||_2 <= ||E_n||_F <=
@@ -131,6 +131,6 @@ def smale18_instances(draw, problems=("P1", "P2", "P3"), K=st.integers(1, 8), N2
 
 
 def register_strategies() -> None:
-    """Entry point for Hypothesis (``hypothesis`` entry-point group): ``st.from_type(ExactArray)`` draws
-    :func:`exact_matrices`."""
+    """``st.from_type(ExactArray)`` draws :func:`exact_matrices` (Hypothesis's entry point does this already, through
+    :mod:`smale18.oracle._hypothesis_plugin`)."""
     st.register_type_strategy(ExactArray, exact_matrices())

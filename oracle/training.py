@@ -83,7 +83,7 @@ class TrainingSetOracle:
     >>> ora.sample(1, 8)
     Traceback (most recent call last):
     ...
-    oracle._errors.Smale18Error: k=1 must be an integer in [0, 1)
+    smale18.oracle._errors.Smale18Error: k=1 must be an integer in [0, 1)
     """
 
     def __init__(self, answer: Callable, R: int, shape_A: tuple[int, int], precision_cap: int = DEFAULT_PRECISION_CAP):

@@ -11,10 +11,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from oracle import RationalArray, Smale18Error, is_within
-from oracle.adversary import GameResult, Outcome, RandomisedGameResult, play, replay
-from oracle.candidates import BUILTINS, builtin, class_error_bound, load_candidate
-from oracle.constructions import Smale18Class
+from smale18.oracle import RationalArray, Smale18Error, is_within
+from smale18.oracle.adversary import GameResult, Outcome, RandomisedGameResult, play, replay
+from smale18.oracle.candidates import BUILTINS, builtin, class_error_bound, load_candidate
+from smale18.oracle.constructions import Smale18Class
 
 PROBLEMS = ["P1", "P2", "P3"]
 
@@ -228,7 +228,7 @@ def test_hiprec_is_defeated_for_every_K(problem, K):
 def test_k_minus_1_undoes_the_class_own_rotation(problem, K):
     """The Hadamard-rotated class (the training game's) is rotated by a scaled Walsh-Hadamard matrix, not the DCT:
     k-minus-1 must undo *that* rotation to read the coarse row, and then wins at K-1 digits."""
-    from oracle.training_game import training_class
+    from smale18.oracle.training_game import training_class
 
     omega = training_class(problem, K)
     result = play(builtin("k-minus-1", omega), omega, digits=K - 1, time_limit=30)
@@ -241,7 +241,7 @@ def test_k_minus_1_reads_the_rotation_of_its_class(monkeypatch):
     """Both built-in rotations have the constant first column, so undoing the wrong one still read the coarse row; a
     class rotated by -H (also orthogonal and dyadic) tells them apart: the DCT would read the coarse row negated and
     pick the wrong column."""
-    from oracle.training_game import training_class
+    from smale18.oracle.training_game import training_class
 
     omega = training_class("P3", 3)
     H = omega.rotation_matrix()
@@ -285,7 +285,7 @@ def test_verdicts_at_an_accuracy_far_below_float64():
 
 
 def test_randomised_verdict_compares_exactly():
-    from oracle.adversary import at_least_with_slack, at_most_with_slack
+    from smale18.oracle.adversary import at_least_with_slack, at_most_with_slack
 
     ulp = 2.0**-53
     # 0.5 + 0.75 ulp rounds up to 0.5 + 1 ulp in float64: a float sum would call 0.5 + 1 ulp "<= 1/2 + eta"
@@ -304,7 +304,7 @@ def _case():
 def test_the_case_schema_is_published_and_a_written_case_satisfies_it():
     from jsonschema import Draft202012Validator
 
-    from oracle.adversary import case_schema, read_case
+    from smale18.oracle.adversary import case_schema, read_case
 
     schema = case_schema()
     Draft202012Validator.check_schema(schema)
@@ -354,7 +354,7 @@ _DELETE = object()
     ((("accuracy",), "1/100"), "not 10\\^-3"),
 ])
 def test_hostile_case_files_are_refused_with_one_line(edit, match):
-    from oracle.adversary import read_case
+    from smale18.oracle.adversary import read_case
 
     with pytest.raises(Smale18Error, match=match) as info:
         read_case(_mutated(*edit))
@@ -373,15 +373,15 @@ def test_hostile_case_files_are_refused_with_one_line(edit, match):
      '"e1": 11, "j2": 0, "e2": null}}', r"K='3'"),  # the schema speaks first (before "tied member")
 ])
 def test_hostile_case_texts(text, match):
-    from oracle.adversary import read_case
+    from smale18.oracle.adversary import read_case
 
     with pytest.raises(Smale18Error, match=match):
         read_case(text)
 
 
 def test_replay_parses_the_case_file_once(tmp_path, monkeypatch, capsys):
-    import oracle.adversary as adversary
-    from verify.cli import main
+    import smale18.oracle.adversary as adversary
+    from smale18.app.cli import main
 
     text = json.dumps(_case())
     path = tmp_path / "case.json"
@@ -414,11 +414,11 @@ def _stop(*args, **kwargs):
 
 
 def _fuzz_targets():
-    from oracle import Interval, format_bound
-    from oracle.adversary import judge_output, read_case
-    from oracle.constructions.coinflip import coinflip_loss, play_coinflip
-    from oracle.training import TrainingSetOracle
-    from oracle.training_game import play_training, training_class
+    from smale18.oracle import Interval, format_bound
+    from smale18.oracle.adversary import judge_output, read_case
+    from smale18.oracle.constructions.coinflip import coinflip_loss, play_coinflip
+    from smale18.oracle.training import TrainingSetOracle
+    from smale18.oracle.training_game import play_training, training_class
 
     omega = Smale18Class("P3", 3, N2=2)
     member = omega.member(0, omega.l0, 1, omega.l0 + 3)
@@ -463,17 +463,17 @@ _TARGETS = _fuzz_targets()
 def test_api_fuzz_names_the_argument(data):
     import signal
 
-    import oracle.adversary
-    import oracle.sealed
-    import oracle.training_game
+    import smale18.oracle.adversary
+    import smale18.oracle.sealed
+    import smale18.oracle.training_game
 
     target = data.draw(st.sampled_from(sorted(_TARGETS)), label="target")
     call, valid = _TARGETS[target]
     arg = data.draw(st.sampled_from(sorted(valid)), label="argument")
     value = data.draw(st.sampled_from(_HOSTILE), label="value")
     kwargs = dict(valid, **{arg: value})
-    saved = oracle.adversary.open_host, oracle.training_game.open_host, oracle.sealed.open_host
-    oracle.adversary.open_host = oracle.training_game.open_host = oracle.sealed.open_host = _stop
+    saved = smale18.oracle.adversary.open_host, smale18.oracle.training_game.open_host, smale18.oracle.sealed.open_host
+    smale18.oracle.adversary.open_host = smale18.oracle.training_game.open_host = smale18.oracle.sealed.open_host = _stop
 
     def hang(signum, frame):
         raise TimeoutError(f"{target}({arg}={value!r:.40}) ran longer than 20 s")
@@ -489,17 +489,17 @@ def test_api_fuzz_names_the_argument(data):
     finally:
         signal.alarm(0)
         signal.signal(signal.SIGALRM, old)
-        oracle.adversary.open_host, oracle.training_game.open_host, oracle.sealed.open_host = saved
+        smale18.oracle.adversary.open_host, smale18.oracle.training_game.open_host, smale18.oracle.sealed.open_host = saved
 
 
 @pytest.mark.parametrize("target", sorted(_TARGETS))
 def test_api_fuzz_baseline_arguments_are_valid(target, monkeypatch):
     """The fuzz above starts from valid arguments: without a hostile value each call succeeds (or reaches the game)."""
-    import oracle.adversary
-    import oracle.sealed
-    import oracle.training_game
+    import smale18.oracle.adversary
+    import smale18.oracle.sealed
+    import smale18.oracle.training_game
 
-    for module in (oracle.adversary, oracle.training_game, oracle.sealed):
+    for module in (smale18.oracle.adversary, smale18.oracle.training_game, smale18.oracle.sealed):
         monkeypatch.setattr(module, "open_host", _stop)
     call, valid = _TARGETS[target]
     try:
@@ -510,8 +510,8 @@ def test_api_fuzz_baseline_arguments_are_valid(target, monkeypatch):
 
 # -- the verdict and the transcript check at their boundaries (pinned for mutation testing) --------------------------
 def test_verdict_at_the_boundaries_of_the_accuracy():
-    from oracle import Interval
-    from oracle.adversary import _verdict
+    from smale18.oracle import Interval
+    from smale18.oracle.adversary import _verdict
 
     acc = Fraction(1, 1000)
     assert _verdict(Interval(acc, acc), acc, 3) == (Outcome.NOT_DEFEATED, "dist(output, Xi) <= 0.001 <= 10^-3")
@@ -530,8 +530,8 @@ def test_verdict_at_the_boundaries_of_the_accuracy():
 def test_transcript_check_tells_honest_within_and_outside():
     import time as _time
 
-    from oracle import DyadicArray, QueryLog, QueryRecord
-    from oracle.adversary import _transcript_check
+    from smale18.oracle import DyadicArray, QueryLog, QueryRecord
+    from smale18.oracle.adversary import _transcript_check
 
     omega = Smale18Class("P3", 2)
     member = omega.member(0, omega.l0, 1, 300)
@@ -553,15 +553,15 @@ def test_transcript_check_tells_honest_within_and_outside():
     assert _transcript_check(outside, member, deadline) == (False, False)
     outside_A = log(("A", n, DyadicArray([[0] * omega.N] * omega.m)), ("y", n, member.y.approx(n)))
     assert _transcript_check(outside_A, member, deadline) == (False, False)
-    from oracle import EngineError
+    from smale18.oracle import EngineError
 
     with pytest.raises(EngineError, match="judging took longer"):
         _transcript_check(finer, member, _time.monotonic() - 1)
 
 
 def test_judge_output_reads_plain_numbers_and_names_every_loss():
-    from oracle import DyadicArray
-    from oracle.adversary import judge_output
+    from smale18.oracle import DyadicArray
+    from smale18.oracle.adversary import judge_output
 
     out, why = judge_output([1, 2], 2)
     assert why is None and out == DyadicArray([1, 2])

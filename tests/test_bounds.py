@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from oracle import Smale18Error, Status
-from verify.bounds import (
+from smale18.oracle import Smale18Error, Status
+from smale18.verify.bounds import (
     CheckedRNSP,
     checked_rnsp,
     delta_prime,
@@ -19,8 +19,8 @@ from verify.bounds import (
     sharpness_constant,
     theorem2_run,
 )
-from verify.certificates import Certificate
-from verify.rnsp import SparsityInLevels, certify
+from smale18.verify.certificates import Certificate
+from smale18.verify.rnsp import SparsityInLevels, certify
 
 
 @pytest.fixture(scope="module")
@@ -140,10 +140,10 @@ def test_only_checked_certificates_give_bounds(certified):
         with pytest.raises(Smale18Error, match=match):
             firenet_guarantee(_tampered(cert, edit), lam, *args)
     for bad in (None, (Fraction(1, 5), Fraction(1, 4)), cert.to_json(), "cert"):
-        with pytest.raises(Smale18Error, match="cert must be a verify.certificates.Certificate"):
+        with pytest.raises(Smale18Error, match="cert must be a smale18.verify.certificates.Certificate"):
             firenet_guarantee(bad, lam, *args)
     inst = checked["s1"]
-    with pytest.raises(Smale18Error, match="made by verify.bounds.checked_rnsp"):
+    with pytest.raises(Smale18Error, match="made by smale18.verify.bounds.checked_rnsp"):
         CheckedRNSP(Fraction(0), Fraction(1), inst.levels, inst.shape, Fraction(1000), "derived", "forged", "",
                     A, None, inst._enc)
     with pytest.raises(Smale18Error, match="already checked"):

@@ -3,7 +3,7 @@ Hypothesis suite whose oracle recomputes every accepted claim independently.
 
 Properties (for every generated file): ``main(["check", path])`` returns 0, 1 or 2 and never raises; exit 2 prints
 one line; and nothing false is accepted — a valid refutation's violation is recomputed here in exact arithmetic
-(squares of rationals, no code of ``verify.rnsp``), a valid certificate's ``rho`` is compared with the exact
+(squares of rationals, no code of ``smale18.verify.rnsp``), a valid certificate's ``rho`` is compared with the exact
 ``rho*`` and its ``gamma`` with exact necessary conditions.
 """
 
@@ -26,11 +26,11 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from oracle import Smale18Error, Status
-from verify.certificates import Certificate, encode_floats, matrix_digest
-from verify.cli import main
+from smale18.oracle import Smale18Error, Status
+from smale18.verify.certificates import Certificate, encode_floats, matrix_digest
+from smale18.app.cli import main
 
-SCHEMA_PATH = resources.files("verify") / "schemas" / "certificate.schema.json"
+SCHEMA_PATH = resources.files("smale18.verify") / "schemas" / "certificate.schema.json"
 
 
 def _run_check(path: str) -> tuple[int, str, str]:
@@ -59,7 +59,7 @@ def _assert_clean(code: int, err: str) -> None:
 @pytest.fixture(scope="module")
 def base():
     """A small certified Gaussian 8x10 (s = 1) as a JSON record."""
-    from verify.rnsp import certify
+    from smale18.verify.rnsp import certify
 
     cert = certify(np.random.default_rng(5).standard_normal((8, 10)), 1)
     assert cert.status is Status.CERTIFIED
@@ -172,7 +172,7 @@ def test_schema_is_published_and_describes_what_certify_writes(base):
     jsonschema.Draft202012Validator.check_schema(schema)
     plain = jsonschema.Draft202012Validator(schema)  # the published schema with a stock validator
     assert plain.is_valid(base)
-    from verify.rnsp import certify, refute
+    from smale18.verify.rnsp import certify, refute
 
     A = np.random.default_rng(2).standard_normal((6, 8))
     B = np.hstack([A[:, :7], A[:, :1]])
@@ -203,7 +203,7 @@ def test_special_files(tmp_path):
 
 
 # -- the independent oracle ------------------------------------------------------------------------------------------
-# Written here from the definitions (THEORY §3), sharing no code with verify.rnsp: exact rationals, squares instead
+# Written here from the definitions (THEORY §3), sharing no code with smale18.verify.rnsp: exact rationals, squares instead
 # of square roots. It decides whether a record's claim is TRUE; `check` must never accept a record it calls false.
 _RAT = re.compile(r"(0|[0-9]+)(?:\.([0-9]+)|/([0-9]+))?")
 
@@ -328,7 +328,7 @@ def _certificate_is_plausible(record) -> bool:
     """Necessary conditions for a TRUE rNSPL(rho, gamma) claim with rho < 1 (exact): rho >= rho* (the exact constant
     over the kernel), gamma ||a_j|| >= 1 for every column j in a level with s_k >= 1, and the inequality on a few
     integer test vectors with their best supports."""
-    from verify.rnsp import _nsp_constant_bruteforce, nsp_constant
+    from smale18.verify.rnsp import _nsp_constant_bruteforce, nsp_constant
 
     if record.get("kind") != "rnsp-levels" or record.get("status") != "certified":
         return False
@@ -411,7 +411,7 @@ def _witness_proves(record, A, lv, rho, gamma) -> bool:
 
 def _hilbert_exact(A):
     """A rational matrix that is not float64 (hilbert:N) as an exact source for the exact decision."""
-    from oracle import RationalArray
+    from smale18.oracle import RationalArray
 
     return RationalArray([[x for x in row] for row in A])
 
@@ -440,8 +440,8 @@ def _pool():
     global _POOL
     if _POOL is not None:
         return _POOL
-    from oracle import _arb
-    from verify.rnsp import _matrix_and_data, certify, nsp_constant, refute
+    from smale18.oracle import _arb
+    from smale18.verify.rnsp import _matrix_and_data, certify, nsp_constant, refute
 
     pool = []
     rng = np.random.default_rng(12)
@@ -454,7 +454,7 @@ def _pool():
     A = rng.integers(-3, 4, size=(6, 8)).astype(float)
     pool.append(certify(A, [1, 1], levels=[4, 8], weights=["1", "3/2"], method="column").to_json())
     pool.append(certify(np.eye(8) * 3, [2, 0, 1], levels=[3, 5, 8], weights=["1", "5", "1/2"]).to_json())
-    from verify.named import named_matrix
+    from smale18.verify.named import named_matrix
 
     pool.append(certify(named_matrix("hilbert:4"), 1).to_json())
     # refutations

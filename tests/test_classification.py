@@ -7,8 +7,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from oracle import Smale18Error
-from oracle.constructions.classification import (
+from smale18.oracle import Smale18Error
+from smale18.oracle.constructions.classification import (
     ReLUNet,
     StripeFamily,
     certify_stable,
@@ -17,7 +17,7 @@ from oracle.constructions.classification import (
     stable_network,
     witnesses,
 )
-from verify.paradox import paradox, stability_measure
+from smale18.app.paradox import paradox, stability_measure
 
 
 @pytest.fixture(scope="module")
@@ -63,7 +63,7 @@ def test_black_box_search_and_stability_measure(demo):
     family, X, rows, stable, cert = demo
     trained = paradox(K=40, widths_list=((4,),), iterations=800)
     fam2, X2, _, stable2, _ = trained
-    from verify.paradox import train_relu_classifier
+    from smale18.app.paradox import train_relu_classifier
 
     net = train_relu_classifier(X2, (X2[:, 1] > 0).astype(int), (4,), iterations=800)
     found = search_witnesses(lambda z: (net.forward(z) > 0.5).astype(int), fam2, X2)

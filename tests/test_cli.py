@@ -6,11 +6,11 @@ import sys
 
 import pytest
 
-from verify.cli import main
+from smale18.app.cli import main
 
 
 def _run(*args):
-    return subprocess.run([sys.executable, "-m", "verify.cli", *args], capture_output=True, text=True, timeout=300)
+    return subprocess.run([sys.executable, "-m", "smale18.app.cli", *args], capture_output=True, text=True, timeout=300)
 
 
 def test_help_lists_the_verbs():
@@ -54,7 +54,7 @@ def test_quick_tour_writes_a_report_linking_every_figure(tmp_path):
     report = (tmp_path / "rep" / "report.md").read_text()
     pngs = sorted(p.name for p in (tmp_path / "rep").glob("*.png"))
     assert len(pngs) >= 7  # game, table, convergence, certificate, image, attack, paradox
-    from verify._tour import FIGURES
+    from smale18.app._tour import FIGURES
 
     assert set(pngs) <= set(FIGURES)  # the names a new run removes first (no stale figure beside a new report)
     assert "the run finished; every certified claim proven: yes" in report
@@ -207,11 +207,11 @@ def test_help_states_every_bound(capsys):
 
 
 def test_cli_bounds_are_the_library_bounds():
-    from oracle.adversary import MAX_DIGITS, MAX_TRIALS
-    from oracle.constructions.smale18 import MAX_K, MAX_N2
-    from verify import cli, paradox, table1
-    from verify._tour import MAX_SEED as TOUR_SEED
-    from verify.instability_demo import SIDES
+    from smale18.oracle.adversary import MAX_DIGITS, MAX_TRIALS
+    from smale18.oracle.constructions.smale18 import MAX_K, MAX_N2
+    from smale18.app import cli, paradox, table1
+    from smale18.app._tour import MAX_SEED as TOUR_SEED
+    from smale18.app.instability_demo import SIDES
 
     assert (cli.GAME_MAX_K, cli.GAME_MAX_N2, cli.GAME_MAX_DIGITS, cli.GAME_MAX_TRIALS) == (MAX_K, MAX_N2, MAX_DIGITS,
                                                                                           MAX_TRIALS)
@@ -245,7 +245,7 @@ def _old_report(folder):
 
 @pytest.mark.parametrize("error", [KeyboardInterrupt, RuntimeError])
 def test_an_interrupted_tour_marks_its_report_and_leaves_no_stale_figures(error, tmp_path, monkeypatch):
-    from verify import _tour
+    from smale18.app import _tour
 
     folder = tmp_path / "rep"
     _old_report(folder)
@@ -265,7 +265,7 @@ def test_an_interrupted_tour_marks_its_report_and_leaves_no_stale_figures(error,
 
 def test_a_tour_killed_outright_leaves_an_incomplete_report(tmp_path, monkeypatch):
     """Even SIGKILL (no handler runs) cannot leave the old 'proven: yes': the report is replaced first."""
-    from verify import _tour
+    from smale18.app import _tour
 
     folder = tmp_path / "rep"
     _old_report(folder)
@@ -284,7 +284,7 @@ def test_a_tour_killed_outright_leaves_an_incomplete_report(tmp_path, monkeypatc
 def test_report_writes_are_atomic(tmp_path, monkeypatch):
     import os
 
-    from verify import _tour
+    from smale18.app import _tour
 
     path = tmp_path / "report.md"
     path.write_text("the old report")

@@ -7,9 +7,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from oracle import Smale18Error
-from oracle.constructions.coinflip import COINFLIP_BUILTINS, coinflip_loss, play_coinflip
-from verify.cli import main
+from smale18.oracle import Smale18Error
+from smale18.oracle.constructions.coinflip import COINFLIP_BUILTINS, coinflip_loss, play_coinflip
+from smale18.app.cli import main
 
 
 @settings(max_examples=300, deadline=None)

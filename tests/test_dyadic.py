@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from oracle import DyadicArray, InexactConversionError, Smale18Error
+from smale18.oracle import DyadicArray, InexactConversionError, Smale18Error
 
 ints = st.integers(min_value=-(2**200), max_value=2**200)
 arrays = st.tuples(

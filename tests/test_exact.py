@@ -18,7 +18,7 @@ import sympy
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from oracle import (
+from smale18.oracle import (
     BallArray,
     DyadicArray,
     InexactInput,

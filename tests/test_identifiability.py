@@ -5,8 +5,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from oracle import Smale18Error
-from verify.identifiability import SmoothNet, apply_symmetry, canonical_form, equivalent, orbit, random_symmetry
+from smale18.oracle import Smale18Error
+from smale18.verify.identifiability import SmoothNet, apply_symmetry, canonical_form, equivalent, orbit, random_symmetry
 
 
 def _net(seed, widths, activation="tanh", d=3):

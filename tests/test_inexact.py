@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from oracle import (
+from smale18.oracle import (
     DyadicArray,
     ProblemSpec,
     InconsistentAnswerError,

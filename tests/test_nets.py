@@ -8,10 +8,10 @@ import scipy.sparse.linalg as sla
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from oracle import Smale18Error, _arb
-from verify.balls import operator_norm_upper
-from verify.convergence import convergence_run
-from verify.nets import Affine, BallProjection, Network, ReLU, SoftThreshold, Tanh, firenet, train_lista
+from smale18.oracle import Smale18Error, _arb
+from smale18.verify.balls import operator_norm_upper
+from smale18.app.convergence import convergence_run
+from smale18.verify.nets import Affine, BallProjection, Network, ReLU, SoftThreshold, Tanh, firenet, train_lista
 
 
 def _random_network(draw_seed, m=3, widths=(5, 4), kinds=("soft", "relu", "tanh", "ball")):

@@ -3,9 +3,9 @@
 import numpy as np
 import pytest
 
-from oracle import Smale18Error
-from verify.imaging import reconstruct_phantom
-from verify.operators import (
+from smale18.oracle import Smale18Error
+from smale18.app.imaging import reconstruct_phantom
+from smale18.verify.operators import (
     SampledTransform,
     coordinate_weights,
     fwht2,
@@ -129,10 +129,10 @@ def test_level_sparsities_bad_coefficients():
     assert level_sparsities(A, np.zeros(A.N)) == [1, 1, 1]
 
 
-# -- verify.balls.operator_norm_upper (bounded work, exact reading) ----------------------------------------------------
+# -- smale18.verify.balls.operator_norm_upper (bounded work, exact reading) ----------------------------------------------------
 from fractions import Fraction  # noqa: E402
 
-from verify.balls import operator_norm_upper  # noqa: E402
+from smale18.verify.balls import operator_norm_upper  # noqa: E402
 
 
 @pytest.mark.parametrize("A, kwargs, match", [

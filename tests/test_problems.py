@@ -12,7 +12,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from oracle import (
+from smale18.oracle import (
     BasisPursuitDenoise,
     ConvexHull,
     Lasso,

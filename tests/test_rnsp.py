@@ -8,11 +8,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from oracle import Smale18Error, Status
-from verify.certificates import Certificate, encode_floats, matrix_digest
-from verify.cli import main
-from verify.named import named_matrix
-from verify.rnsp import SparsityInLevels, certify, refute, rnsp_violation, _matrix_and_data
+from smale18.oracle import Smale18Error, Status
+from smale18.verify.certificates import Certificate, encode_floats, matrix_digest
+from smale18.app.cli import main
+from smale18.verify.named import named_matrix
+from smale18.verify.rnsp import SparsityInLevels, certify, refute, rnsp_violation, _matrix_and_data
 
 
 @pytest.fixture(scope="module")
@@ -186,7 +186,7 @@ def test_levels_bad_input(kwargs, match):
 
 
 # -- the exact decision for small N --------------------------------------------------------------------------------
-from verify.rnsp import _nsp_constant_bruteforce, nsp_constant  # noqa: E402
+from smale18.verify.rnsp import _nsp_constant_bruteforce, nsp_constant  # noqa: E402
 
 
 @settings(max_examples=60, deadline=None)
@@ -208,7 +208,7 @@ def test_exact_constant_agrees_with_brute_force_and_bounds_certify(seed, N, gap,
         _, enc, _ = _matrix_and_data(A)
         lv = SparsityInLevels.make(N, sparsity, levels, weights)
         v = np.array([float(x) for x in fast.vector])
-        from oracle import _arb
+        from smale18.oracle import _arb
 
         rho_below = _arb.sqrt_bounds(fast.rho2, fast.rho2, 128)[0] * Fraction(999, 1000)  # strictly below rho*
         lo, _ = rnsp_violation(enc, v, fast.support, lv, rho_below, Fraction(10**9))
@@ -342,7 +342,7 @@ def test_issue12_nsp_constant_float_maximiser_refutes_below():
     exact = nsp_constant(A, 1)
     _, enc, _ = _matrix_and_data(A)
     lv = SparsityInLevels.make(8, 1)
-    from oracle import _arb
+    from smale18.oracle import _arb
 
     lo_rho, hi_rho = _arb.sqrt_bounds(exact.rho2, exact.rho2, 128)
     # the exact maximiser is rational, not a float vector: scale it into float range and refute just below rho*
@@ -383,7 +383,7 @@ def test_issue12_solver_failure_is_unknown(monkeypatch):
 
 
 # -- boundaries of every condition in the checkers (for mutation testing) ----------------------------------------
-from verify.rnsp import _admissible, _bounds_from_witness, _check_certificate, _check_refutation  # noqa: E402
+from smale18.verify.rnsp import _admissible, _bounds_from_witness, _check_certificate, _check_refutation  # noqa: E402
 
 
 def _cert_obj(record):
@@ -577,7 +577,7 @@ def test_zero_sparsity_level_with_explicit_weights():
 
 
 def test_check_reports_pin_the_recomputed_numbers(exact_bounds):
-    from oracle import format_bound
+    from smale18.oracle import format_bound
 
     cert, b = exact_bounds
     result = cert.check()

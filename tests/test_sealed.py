@@ -12,13 +12,13 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
-from oracle import EngineError, Smale18Error
-from oracle.adversary import Outcome, play, replay
-from oracle.candidates import builtin
-from oracle.constructions import Smale18Class
-from oracle.constructions.coinflip import play_coinflip
-from oracle.sealed import CandidateHost, Limits, Run
-from oracle.training_game import LEARNERS, play_training, training_class
+from smale18.oracle import EngineError, Smale18Error
+from smale18.oracle.adversary import Outcome, play, replay
+from smale18.oracle.candidates import builtin
+from smale18.oracle.constructions import Smale18Class
+from smale18.oracle.constructions.coinflip import play_coinflip
+from smale18.oracle.sealed import CandidateHost, Limits, Run
+from smale18.oracle.training_game import LEARNERS, play_training, training_class
 
 OMEGA = Smale18Class("P3", 3, N2=2)
 
@@ -47,7 +47,7 @@ def test_the_input_holds_no_instance_and_only_public_facts():
 
 def test_the_garbage_collector_stack_frames_and_module_globals_find_nothing():
     def snoop(inp):
-        import oracle.adversary as adv
+        import smale18.oracle.adversary as adv
 
         found = [o for o in gc.get_objects() if type(o).__name__ in ("Smale18Member", "_Game", "_Active")]
         frame, names = sys._getframe(), set()
@@ -68,7 +68,7 @@ def test_monkeypatching_the_engine_numpy_and_fractions_changes_nothing():
     def patcher(inp):
         import fractions
 
-        import oracle.adversary as adv
+        import smale18.oracle.adversary as adv
 
         adv._verdict = lambda *a: (Outcome.NOT_DEFEATED, "patched")
         adv.judge_output = lambda raw, N: (None, None)
@@ -98,7 +98,7 @@ def test_a_lying_output_object_is_read_once_and_judged():
 
 
 def test_a_mutable_dyadic_subclass_is_frozen_when_it_crosses():
-    from oracle import DyadicArray
+    from smale18.oracle import DyadicArray
 
     class Morphing(DyadicArray):
         __slots__ = ()
@@ -183,7 +183,7 @@ def test_wiping_the_log_and_raising_the_cap_are_seen():
 
 def test_poisoning_caches_in_the_candidate_process_leaves_the_next_game_alone():
     def poisoner(inp):
-        import oracle.exact as ex
+        import smale18.oracle.exact as ex
 
         for obj in gc.get_objects():
             if isinstance(obj, ex.ExactArray):
@@ -346,7 +346,7 @@ def test_the_coinflip_and_training_games_are_sealed_too():
 
 # -- the CLI: a file spec is imported only in the candidate's process ---------------------------------------------
 def _cli(args, cwd):
-    return subprocess.run([sys.executable, "-m", "verify.cli", *args], capture_output=True, text=True, cwd=cwd,
+    return subprocess.run([sys.executable, "-m", "smale18.app.cli", *args], capture_output=True, text=True, cwd=cwd,
                           timeout=120)
 
 
@@ -434,7 +434,7 @@ def test_no_verdict_without_a_consistent_counterexample(monkeypatch):
     # was DEFEATED with answers_within false: eps2 must also beat the padding's factor c_f ~ 2^l0
     r = play(deep, omega)
     assert r.outcome is Outcome.DEFEATED and r.transcript_honest and r.answers_within
-    import oracle.adversary as adv
+    import smale18.oracle.adversary as adv
 
     monkeypatch.setattr(adv, "_transcript_check", lambda log, member, deadline: (False, False))
     with pytest.raises(EngineError, match="no member consistent with every answer given"):
@@ -442,7 +442,7 @@ def test_no_verdict_without_a_consistent_counterexample(monkeypatch):
 
 
 def test_the_host_reports_results_in_order_under_parallel_runs():
-    from oracle.dyadic import DyadicArray
+    from smale18.oracle.dyadic import DyadicArray
 
     def echo(inp):
         return np.asarray(inp.y(0), dtype=float)[:1].repeat(inp.N)
@@ -454,7 +454,7 @@ def test_the_host_reports_results_in_order_under_parallel_runs():
 
 
 def test_the_cpu_limit_binds_each_run_not_the_host_that_forks_them():
-    from oracle.dyadic import DyadicArray
+    from smale18.oracle.dyadic import DyadicArray
 
     def zero(inp):
         return np.zeros(inp.N)
@@ -477,7 +477,7 @@ def _lifecycle(inp):
         while time.process_time() - t < 2.2:
             pass
     if v == 4:
-        from oracle._protocol import _frame, encode_output
+        from smale18.oracle._protocol import _frame, encode_output
 
         [remote] = [o for o in gc.get_objects() if type(o).__name__ == "_Remote"]
         once = _frame({"op": "result", "index": None, "value": encode_output(np.full(inp.N, 4.0))}, b"J")
@@ -486,7 +486,7 @@ def _lifecycle(inp):
 
 
 def _lifecycle_runs(values):
-    from oracle.dyadic import DyadicArray
+    from smale18.oracle.dyadic import DyadicArray
 
     return [Run.inexact(lambda kind, n, v=v: DyadicArray([[0]] if kind == "A" else [v]), (1, 2)) for v in values]
 

@@ -5,9 +5,9 @@ from fractions import Fraction
 import flint
 import pytest
 
-from oracle import Smale18Error, Status, _arb
-from oracle.constructions import Smale18Class, Smale18Member
-from oracle.candidates import class_error_bound
+from smale18.oracle import Smale18Error, Status, _arb
+from smale18.oracle.constructions import Smale18Class, Smale18Member
+from smale18.oracle.candidates import class_error_bound
 
 PROBLEMS = ["P1", "P2", "P3"]
 

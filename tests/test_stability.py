@@ -5,9 +5,9 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
-from oracle import Smale18Error
-from verify.nets import Affine, Network, ReLU, firenet
-from verify.stability import lipschitz_upper, worst_case_perturbation
+from smale18.oracle import Smale18Error
+from smale18.verify.nets import Affine, Network, ReLU, firenet
+from smale18.verify.stability import lipschitz_upper, worst_case_perturbation
 
 
 def _linear(seed=0, m=6, N=8):
@@ -98,7 +98,7 @@ def test_firenet_analytic_layer_bounds_dominate_the_true_norms():
 
 
 def test_demonstration_pair():
-    from verify.instability_demo import demonstration_pair
+    from smale18.app.instability_demo import demonstration_pair
 
     pair = demonstration_pair()
     assert pair.trained.r_norm <= pair.radius * (1 + 1e-12) and pair.firenet.r_norm <= pair.radius * (1 + 1e-12)

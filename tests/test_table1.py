@@ -8,9 +8,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from oracle import Smale18Error, is_within
-from oracle.constructions import Smale18Class
-from verify.table1 import KS, NS, _fine_only_data, table1
+from smale18.oracle import Smale18Error, is_within
+from smale18.oracle.constructions import Smale18Class
+from smale18.app.table1 import KS, NS, _fine_only_data, table1
 
 
 @pytest.fixture(scope="module")
@@ -55,27 +55,27 @@ def _stop(*args, **kwargs):
 
 
 def _targets():
-    from verify import _tour, imaging, instability_demo, paradox
+    from smale18.app import _tour, imaging, instability_demo, paradox
 
     X = np.array([[0.1, 0.0], [0.2, 0.06], [0.3, 0.0], [0.4, 0.06]])
     y = np.array([0, 1, 0, 1])
     return {
         "table1": (table1, dict(quick=True, seed=0, progress=None, ns=(10,), samples=10, iterations=10),
-                   [("verify.table1", "Smale18Class")]),
+                   [("smale18.app.table1", "Smale18Class")]),
         "paradox": (paradox.paradox, dict(K=10, widths_list=((4,),), seed=0, iterations=10),
-                    [("verify.paradox", "StripeFamily")]),
+                    [("smale18.app.paradox", "StripeFamily")]),
         "train_relu_classifier": (paradox.train_relu_classifier, dict(X=X, y=y, widths=(3,), iterations=5, lr=0.01,
                                                                       seed=0), []),
         "stability_measure": (paradox.stability_measure, dict(classify=lambda P: (P[:, 1] > 0.03).astype(int), X=X,
                                                               directions=2, radius=0.1, seed=0), []),
         "random_phantoms": (instability_demo.random_phantoms, dict(n=8, count=2, seed=0), []),
         "demonstration_pair": (instability_demo.demonstration_pair, dict(n=16, train=None, seed=0, steps=2),
-                               [("verify.instability_demo", "SampledTransform")]),
+                               [("smale18.app.instability_demo", "SampledTransform")]),
         "reconstruct_phantom": (imaging.reconstruct_phantom, dict(n=32, fraction=0.25, restarts=2, inner=2, seed=0,
                                                                   lam=1e-3, delta=1e-4),
-                                [("verify.imaging", "variable_density_mask")]),
+                                [("smale18.app.imaging", "variable_density_mask")]),
         "run_tour": (_tour.run_tour, dict(quick=True, seed=0, out="unused-folder"),
-                     [("verify._tour", "_start_report")]),
+                     [("smale18.app._tour", "_start_report")]),
     }
 
 

@@ -1,6 +1,6 @@
 import pytest
 
-from oracle import DyadicArray, PrecisionCapExceeded, Smale18Error, TrainingSetOracle
+from smale18.oracle import DyadicArray, PrecisionCapExceeded, Smale18Error, TrainingSetOracle
 
 
 def _label(k, n, A_n, y_n):

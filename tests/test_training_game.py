@@ -5,10 +5,10 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
-from oracle import Smale18Error, SqrtLasso, Lasso, BasisPursuitDenoise, Status, is_within
-from oracle.adversary import Outcome
-from oracle.constructions import Smale18Class
-from oracle.training_game import LEARNERS, _ExactTrainingSet, play_training, training_class
+from smale18.oracle import Smale18Error, SqrtLasso, Lasso, BasisPursuitDenoise, Status, is_within
+from smale18.oracle.adversary import Outcome
+from smale18.oracle.constructions import Smale18Class
+from smale18.oracle.training_game import LEARNERS, _ExactTrainingSet, play_training, training_class
 
 PROBLEMS = ["P1", "P2", "P3"]
 
@@ -75,8 +75,8 @@ def test_bad_input():
 
 # -- the engine's own checks are real checks (they were asserts, gone under python -O) ----------------------------
 def test_training_set_checks_raise_engine_errors(monkeypatch):
-    from oracle import EngineError
-    from oracle.constructions.smale18 import Smale18Member
+    from smale18.oracle import EngineError
+    from smale18.oracle.constructions.smale18 import Smale18Member
 
     omega = training_class("P3", 2)
     member = omega.member(0, 40, 0, omega.l0)
@@ -93,8 +93,8 @@ def test_training_set_checks_hold_under_python_O():
 
     code = (
         "from fractions import Fraction\n"
-        "from oracle.constructions.smale18 import Smale18Member\n"
-        "from oracle.training_game import _ExactTrainingSet, training_class\n"
+        "from smale18.oracle.constructions.smale18 import Smale18Member\n"
+        "from smale18.oracle.training_game import _ExactTrainingSet, training_class\n"
         "omega = training_class('P3', 2)\n"
         "member = omega.member(0, 40, 0, omega.l0)\n"
         "original = Smale18Member.b_scaled\n"
@@ -111,7 +111,7 @@ def test_training_set_checks_hold_under_python_O():
 
 
 def test_training_verdict_compares_exactly():
-    from oracle.adversary import at_least_with_slack
+    from smale18.oracle.adversary import at_least_with_slack
 
     # cp_upper = 1/2 - u (u = 2^-54, the float spacing below 1/2), eta = 0.6 u: exactly, 1/2 - u < 1/2 - 0.6 u, but the
     # float difference 1/2 - 0.6 u rounds to 1/2 - u, and a float comparison says ">="

@@ -5,7 +5,9 @@ verdict. One command, from the repository root (not part of the test suite; need
     python tools/mutation.py --group rnsp    # one group
 
 For each group, the current working tree (tracked files and new ones, not ignored ones) is copied to a temporary
-folder, ``[tool.mutmut]`` is written there (the group's file to mutate and the tests that judge it), and ``mutmut
+folder, with ``oracle/``, ``verify/`` and ``app/`` nested under a regular package ``smale18/`` there (so the mutated
+copy, found first on mutmut's path, is what ``import smale18.oracle`` loads rather than the installed tree),
+``[tool.mutmut]`` is written there (the group's file to mutate and the tests that judge it), and ``mutmut
 run`` mutates the group's functions only; the results are read from mutmut's ``.meta`` files. A mutant is killed
 when a test fails or times out with it. A survivor must be killed by a new test or listed in
 ``tools/mutation_equivalent.txt`` (``name reason``, one per line) with the reason it cannot change any result; the
@@ -30,18 +32,21 @@ THRESHOLD = 0.90
 #: group -> (file to mutate, tests that judge it, mutmut names of its checker functions)
 GROUPS = {
     "rnsp": ("verify/rnsp.py", ["tests/test_rnsp.py", "tests/test_check_hostile.py"], [
-        "verify.rnsp.x__check_certificate__mutmut_*", "verify.rnsp.x__claim_context__mutmut_*",
-        "verify.rnsp.x__check_refutation__mutmut_*", "verify.rnsp.x_rnsp_violation__mutmut_*",
-        "verify.rnsp.x__admissible__mutmut_*", "verify.rnsp.x__support_indices__mutmut_*",
-        "verify.rnsp.x__bounds_from_witness__mutmut_*"]),
+        "smale18.verify.rnsp.x__check_certificate__mutmut_*", "smale18.verify.rnsp.x__claim_context__mutmut_*",
+        "smale18.verify.rnsp.x__check_refutation__mutmut_*", "smale18.verify.rnsp.x_rnsp_violation__mutmut_*",
+        "smale18.verify.rnsp.x__admissible__mutmut_*", "smale18.verify.rnsp.x__support_indices__mutmut_*",
+        "smale18.verify.rnsp.x__bounds_from_witness__mutmut_*"]),
     "within": ("oracle/exact.py", ["tests/test_exact.py", "tests/test_inexact.py"], [
-        "oracle.exact.x_is_within__mutmut_*"]),
+        "smale18.oracle.exact.x_is_within__mutmut_*"]),
     "minimiser": ("oracle/problems.py", ["tests/test_problems.py"], [
-        "oracle.problems.xǁ_Problemǁcertify_minimiser__mutmut_*"]),
+        "smale18.oracle.problems.xǁ_Problemǁcertify_minimiser__mutmut_*"]),
     "game": ("oracle/adversary.py", ["tests/test_adversary.py"], [
-        "oracle.adversary.x__verdict__mutmut_*", "oracle.adversary.x__transcript_check__mutmut_*",
-        "oracle.adversary.x_judge_output__mutmut_*"]),
+        "smale18.oracle.adversary.x__verdict__mutmut_*", "smale18.oracle.adversary.x__transcript_check__mutmut_*",
+        "smale18.oracle.adversary.x_judge_output__mutmut_*"]),
 }
+
+
+LAYERS = ("oracle", "verify", "app")
 
 
 def _copy_tree(dest: pathlib.Path) -> None:
@@ -49,15 +54,17 @@ def _copy_tree(dest: pathlib.Path) -> None:
                            capture_output=True, text=True, check=True).stdout.splitlines()
     for name in files:
         src = ROOT / name
+        target = dest / "smale18" / name if name.split("/")[0] in LAYERS else dest / name
         if src.is_file():
-            (dest / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(src, dest / name)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(src, target)
+    (dest / "smale18" / "__init__.py").write_text('"""smale18, nested for mutation testing."""\n')
 
 
 def _config(mutate: str, tests: list[str]) -> str:
     return ("\n[tool.mutmut]\n"
-            'source_paths = ["oracle/", "verify/"]\n'
-            f'only_mutate = ["{mutate}"]\n'
+            'source_paths = ["smale18/"]\n'
+            f'only_mutate = ["smale18/{mutate}"]\n'
             f"pytest_add_cli_args_test_selection = {json.dumps(tests)}\n"
             'pytest_add_cli_args = ["-p", "no:cacheprovider", "-x"]\n')
 

@@ -10,7 +10,7 @@ from fractions import Fraction
 import flint
 import numpy as np
 
-from oracle import ExactArray, Smale18Error, _arb
+from smale18.oracle import ExactArray, Smale18Error, _arb
 
 __all__ = ["operator_norm_upper", "MAX_GRAM_SIDE", "MAX_ENTRIES"]
 
@@ -39,10 +39,10 @@ def operator_norm_upper(A, squarings: int = 6, prec_bits: int = 64) -> Fraction:
 
     ``A`` is a real or complex float/integer array (its entries read as the exact numbers they are; a complex
     matrix through its real form ``[[Re, -Im], [Im, Re]]``, which has the same singular values, doubled), an
-    :class:`oracle.ExactArray`, or a linear operator with ``matmat`` (then its dense matrix is formed by applying it
+    :class:`smale18.oracle.ExactArray`, or a linear operator with ``matmat`` (then its dense matrix is formed by applying it
     to the identity — exact only if the operator's own arithmetic is, so pass a dense array when the bound must be
     about the true operator). Method: the smaller Gram matrix ``G`` in ball arithmetic, then
-    ``lambda_max(G) <= trace(G^q)^(1/q)``, ``q = 2^k`` (:func:`oracle._arb.spectral_norm_upper`); within a factor
+    ``lambda_max(G) <= trace(G^q)^(1/q)``, ``q = 2^k`` (:func:`smale18.oracle._arb.spectral_norm_upper`); within a factor
     ``rank^(1/(2q))`` of the true norm.
 
     Refused (:class:`Smale18Error`): ``squarings`` outside ``[0, 16]``, ``prec_bits`` outside ``[16, 4096]``,

@@ -14,7 +14,7 @@ about a matrix by itself (square roots and fourth roots are the upper ends of Ar
 
 **Certified** — these take only inputs they check:
 
-- :func:`checked_rnsp`: a :class:`~verify.certificates.Certificate` of the rNSPL (``verify.rnsp.certify``) re-checked
+- :func:`checked_rnsp`: a :class:`~smale18.verify.certificates.Certificate` of the rNSPL (``smale18.verify.rnsp.certify``) re-checked
   from its witness in ball arithmetic (its status field is never trusted), and ``L_A >= ||A||_2`` derived for the
   certificate's own matrix in ball arithmetic, or a given ``L_A`` proven to be one.
 - :func:`firenet_guarantee`: Theorem 2's hypotheses checked exactly for ``(lam, tau, sigma, p, eps0, delta)``; the
@@ -35,8 +35,8 @@ from typing import NamedTuple
 import flint
 import numpy as np
 
-from oracle import ExactArray, Smale18Error, _arb
-from oracle._errors import check_int_range
+from smale18.oracle import ExactArray, Smale18Error, _arb
+from smale18.oracle._errors import check_int_range
 
 from .certificates import Certificate, decode_floats, matrix_digest, parse_fraction
 from .nets._checks import MAX_NORM_SIDE, exact_float64_array, exact_rational, norm_bound_is_proven, short_repr
@@ -82,7 +82,7 @@ def _check(rho, gamma, lv):
     if gamma <= 0:
         raise Smale18Error(f"gamma={gamma} must be positive")
     if not isinstance(lv, SparsityInLevels):
-        raise Smale18Error("levels must be a SparsityInLevels (verify.rnsp)")
+        raise Smale18Error("levels must be a SparsityInLevels (smale18.verify.rnsp)")
     return rho, gamma
 
 
@@ -148,7 +148,7 @@ def optimal_lambda(rho, gamma, lv: SparsityInLevels, digits: int = 12) -> Fracti
     d = distance_constants(rho, gamma, lv)
     with flint.ctx.workprec(_PREC):
         lam = _ball(d.C1) / (_ball(d.C2) * _ball(lv.xi).sqrt())
-    from oracle import format_bound
+    from smale18.oracle import format_bound
 
     return Fraction(format_bound(_lo(lam), "down", digits))
 
@@ -174,7 +174,7 @@ def _enclosure(A) -> flint.arb_mat:
             raise Smale18Error(f"A has shape {A.shape}; at most {MAX_ENTRIES} entries here")
         return A.enclose(_PREC + 64)
     if not isinstance(A, np.ndarray) or A.ndim != 2 or 0 in A.shape:
-        raise Smale18Error("A must be a non-empty 2-D real array (or an oracle.ExactArray)")
+        raise Smale18Error("A must be a non-empty 2-D real array (or a smale18.oracle.ExactArray)")
     if A.size > MAX_ENTRIES:
         raise Smale18Error(f"A has {A.size} entries; at most {MAX_ENTRIES} here")
     arr = exact_float64_array(A, "A")
@@ -206,11 +206,11 @@ def _delta_prime(enc: flint.arb_mat, x: np.ndarray, y: np.ndarray, lv: SparsityI
 
 def delta_prime(A, x, y, lv: SparsityInLevels, lam, c) -> Fraction:
     """Exact upper bound of ``delta' = 2 c (lam sigma_{s,M}(x)_{l1,w} + ||A x - y||_2)`` for the given ``A`` (a real
-    float64 array read exactly, or an :class:`oracle.ExactArray`), real float64 ``x`` (length N) and ``y`` (length
+    float64 array read exactly, or an :class:`smale18.oracle.ExactArray`), real float64 ``x`` (length N) and ``y`` (length
     m), and rationals ``lam > 0``, ``c >= 0``; ball arithmetic at 128 bits. A formula: it does not check that ``c`` is
     a sharpness constant of ``A``."""
     if not isinstance(lv, SparsityInLevels):
-        raise Smale18Error("levels must be a SparsityInLevels (verify.rnsp)")
+        raise Smale18Error("levels must be a SparsityInLevels (smale18.verify.rnsp)")
     enc = _enclosure(A)
     m, N = enc.nrows(), enc.ncols()
     if lv.N != N:
@@ -248,7 +248,7 @@ class CheckedRNSP:
 
     def __post_init__(self):
         if self._token is not _TOKEN:
-            raise Smale18Error("a CheckedRNSP is made by verify.bounds.checked_rnsp(cert) only")
+            raise Smale18Error("a CheckedRNSP is made by smale18.verify.bounds.checked_rnsp(cert) only")
 
     def matrix_float64(self) -> np.ndarray:
         """A copy of the certificate's matrix in float64 (exact for float matrices; nearest floats of a named one)."""
@@ -285,11 +285,11 @@ def _rebuild(data: dict):
 def checked_rnsp(cert, L_A=None) -> CheckedRNSP:
     """Check an rNSPL certificate and bound the norm of its matrix; return what is then proven (:class:`CheckedRNSP`).
 
-    ``cert``: a :class:`~verify.certificates.Certificate` of kind ``"rnsp-levels"`` (from :func:`verify.rnsp.certify`
+    ``cert``: a :class:`~smale18.verify.certificates.Certificate` of kind ``"rnsp-levels"`` (from :func:`smale18.verify.rnsp.certify`
     or read from JSON) or an already checked :class:`CheckedRNSP` (returned as is; then ``L_A`` must be None). The
     certificate is deep-copied, and ``check()`` re-derives ``(rho, gamma)`` on the copy from its witness in ball
     arithmetic: its status and claim are never taken on trust. ``L_A``: None to derive ``L_A >= ||A||_2`` in ball
-    arithmetic (:func:`verify.balls.operator_norm_upper`, 8 squarings), or a rational that is then *proven* to bound
+    arithmetic (:func:`smale18.verify.balls.operator_norm_upper`, 8 squarings), or a rational that is then *proven* to bound
     ``||A||_2`` (``proofs_notes/firenet_bound.md``, Lemma 4) and refused otherwise. The matrix is the certificate's
     own (float64 entries read exactly, or the exact named matrix), at most ``2^20`` entries and ``min(m, N) <= 512``.
 
@@ -300,8 +300,8 @@ def checked_rnsp(cert, L_A=None) -> CheckedRNSP:
             raise Smale18Error("L_A is given with an already checked certificate: pass it to checked_rnsp(cert, L_A)")
         return cert
     if not isinstance(cert, Certificate):
-        raise Smale18Error(f"cert must be a verify.certificates.Certificate of kind {KIND_CERT!r} "
-                           f"(verify.rnsp.certify), got {type(cert).__name__}")
+        raise Smale18Error(f"cert must be a smale18.verify.certificates.Certificate of kind {KIND_CERT!r} "
+                           f"(smale18.verify.rnsp.certify), got {type(cert).__name__}")
     try:
         own = Certificate.from_json(copy.deepcopy(cert.to_json()))
     except Smale18Error as exc:

@@ -9,7 +9,7 @@ Reading a certificate file (:meth:`Certificate.from_json`) is strict and bounded
 Infinity and duplicate keys refused, its nesting depth is bounded (:data:`MAX_JSON_DEPTH`), then the published JSON
 Schema ``verify/schemas/certificate.schema.json`` is applied (integers must be JSON integers, rationals strings of at
 most :data:`MAX_RATIONAL_CHARS` characters without exponent, sizes bounded), then the kind's own structural check
-(shapes agree, levels end at N, ...). Anything else raises :class:`oracle.Smale18Error` with one line naming the field.
+(shapes agree, levels end at N, ...). Anything else raises :class:`smale18.oracle.Smale18Error` with one line naming the field.
 """
 
 from __future__ import annotations
@@ -25,8 +25,8 @@ from typing import Callable
 
 import numpy as np
 
-from oracle import Smale18Error, Status
-from oracle._strict_json import ecma_pattern, loads_strict, strict_validator_class
+from smale18.oracle import Smale18Error, Status
+from smale18.oracle._strict_json import ecma_pattern, loads_strict, strict_validator_class
 
 __all__ = [
     "Certificate", "CheckResult", "register_checker", "register_validator", "encode_floats", "decode_floats",
@@ -136,7 +136,7 @@ def parse_fraction(value, name: str) -> Fraction:
     >>> parse_fraction("1e-1000000000", "rho")
     Traceback (most recent call last):
     ...
-    oracle._errors.Smale18Error: rho='1e-1000000000' must be a rational written as "p/q" or a plain decimal ...
+    smale18.oracle._errors.Smale18Error: rho='1e-1000000000' must be a rational written as "p/q" or a plain decimal ...
     """
     if type(value) is int:
         if value.bit_length() > 3 * MAX_RATIONAL_CHARS + 4:  # ~ MAX_RATIONAL_CHARS decimal digits
@@ -207,7 +207,7 @@ def schema() -> dict:
     """The published JSON Schema of certificate files (``verify/schemas/certificate.schema.json``)."""
     from importlib import resources
 
-    return json.loads((resources.files("verify") / SCHEMA_FILE).read_text(encoding="utf-8"))
+    return json.loads((resources.files("smale18.verify") / SCHEMA_FILE).read_text(encoding="utf-8"))
 
 
 def _validator():

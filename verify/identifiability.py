@@ -19,8 +19,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from oracle import Smale18Error
-from oracle._errors import check_dense_layers
+from smale18.oracle import Smale18Error
+from smale18.oracle._errors import check_dense_layers
 
 __all__ = ["SmoothNet", "canonical_form", "equivalent", "random_symmetry", "apply_symmetry", "orbit"]
 

@@ -2,10 +2,10 @@
 
 ``subdct:N:m:seed`` — ``m`` rows of the exact orthonormal DCT-II of order ``N``, chosen uniformly without replacement
 with ``numpy.random.default_rng(seed)`` and sorted; ``dct2:N``, ``hadamard:N``, ``hilbert:N`` — the exact matrices of
-:mod:`oracle.exact`.
+:mod:`smale18.oracle.exact`.
 
 Limits (a certificate file names a matrix in a few bytes, so the name must not be able to make the checker work for
-long; measured in proofs_notes/rnsp.md, "Limits"): integers are written in decimal without sign or leading zeros;
+long; measured in proofs_notes/rnsp.md, "Limits and their cost"): integers are written in decimal without sign or leading zeros;
 ``dct2``, ``hadamard`` and ``hilbert`` take ``1 <= N <= 512`` (``hadamard``: a power of two); ``subdct`` takes
 ``1 <= m <= N <= 1024`` with ``m N^2 <= 2^29`` (the check's ``Y^T A`` budget) and ``0 <= seed < 2^63``.
 """
@@ -16,7 +16,7 @@ import re
 
 import numpy as np
 
-from oracle import ExactArray, Smale18Error, dct2, hadamard, hilbert
+from smale18.oracle import ExactArray, Smale18Error, dct2, hadamard, hilbert
 
 __all__ = ["named_matrix", "named_shape", "MAX_NAMED_N", "MAX_SUBDCT_N", "MAX_SUBDCT_WORK"]
 
@@ -24,7 +24,7 @@ __all__ = ["named_matrix", "named_shape", "MAX_NAMED_N", "MAX_SUBDCT_N", "MAX_SU
 MAX_NAMED_N = 512
 #: largest order N of subdct:N:m:seed
 MAX_SUBDCT_N = 1024
-#: largest m * N^2 of subdct:N:m:seed (the check's budget, verify.rnsp.MAX_CHECK_WORK)
+#: largest m * N^2 of subdct:N:m:seed (the check's budget, smale18.verify.rnsp.MAX_CHECK_WORK)
 MAX_SUBDCT_WORK = 1 << 29
 
 _NUMBER = re.compile(r"0|[1-9][0-9]{0,18}")
@@ -71,7 +71,7 @@ def named_shape(name: str) -> tuple[int, int]:
     >>> named_shape("hilbert:3000")
     Traceback (most recent call last):
     ...
-    oracle._errors.Smale18Error: matrix name 'hilbert:3000': N=3000 must lie in [1, 512]
+    smale18.oracle._errors.Smale18Error: matrix name 'hilbert:3000': N=3000 must lie in [1, 512]
     """
     kind, args = _parse(name)
     return (args[1], args[0]) if kind == "subdct" else (args[0], args[0])

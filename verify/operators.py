@@ -23,7 +23,7 @@ import pywt
 import scipy.fft as sfft
 import scipy.sparse.linalg as sla
 
-from oracle import Smale18Error
+from smale18.oracle import Smale18Error
 
 #: largest image side n (n x n images, n^2 wavelet coefficients) the operators accept
 MAX_SIDE = 4096

@@ -8,7 +8,7 @@ admissible support ``Delta`` (at most ``s_k`` indices in level k) and every ``v`
 
 :func:`certify` finds ``Y`` with cvxpy/HiGHS and proves ``(rho, gamma)`` from ``B = I - Y^T A`` in ball arithmetic
 (``proofs_notes/rnsp.md``); :func:`refute` searches for a violating ``(v, Delta)`` and proves the violation in ball
-arithmetic. Both return :class:`~verify.certificates.Certificate` objects whose ``check()`` needs only the witness.
+arithmetic. Both return :class:`~smale18.verify.certificates.Certificate` objects whose ``check()`` needs only the witness.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from fractions import Fraction
 import flint
 import numpy as np
 
-from oracle import ExactArray, Smale18Error, Status, _arb, format_bound
+from smale18.oracle import ExactArray, Smale18Error, Status, _arb, format_bound
 
 from .certificates import (
     Certificate,
@@ -47,7 +47,7 @@ _PREC = 64
 #: largest number of rows or columns of a matrix that certify, refute and check accept
 MAX_DIM = 1024
 #: largest ``m * N^2`` (the size of the ball product ``Y^T A``) that certify and check accept: 512 x 1024 checks in
-#: about 4 s on one core (proofs_notes/rnsp.md, "Limits")
+#: about 4 s on one core (proofs_notes/rnsp.md, "Limits and their cost")
 MAX_CHECK_WORK = 1 << 29
 #: largest number of slices ``C(N, d - 1)`` that :func:`nsp_constant` enumerates
 MAX_NSP_SLICES = 200_000
@@ -85,7 +85,7 @@ class SparsityInLevels:
 
     Refused (:class:`Smale18Error` naming the argument): non-integers (bools, floats such as 20.9 or 1.9, strings),
     lengths that differ, more than ``MAX_DIM`` levels, and weights that are not exact positive rationals (see
-    :func:`verify.certificates.exact_rational`)."""
+    :func:`smale18.verify.certificates.exact_rational`)."""
 
     M: tuple
     s: tuple
@@ -202,7 +202,7 @@ def _real_matrix(A, name: str = "A") -> np.ndarray:
     kind = arr.dtype.kind
     if kind not in "fiu":
         raise Smale18Error(f"{name} has dtype {arr.dtype}; pass a real float or integer array (or a named exact "
-                           "matrix, verify.named)")
+                           "matrix, smale18.verify.named)")
     _check_shape_limits(arr.shape[0], arr.shape[1], name)
     out = arr.astype(np.float64)
     if kind == "f" and arr.dtype.itemsize > 8:
@@ -416,7 +416,7 @@ def certify(A, sparsity, levels=None, weights=None, method: str = "entrywise") -
     ``rho`` is below 1, else an UNKNOWN one (never REFUTED: failing to certify proves nothing).
 
     ``A``: a real float or integer array (read exactly as float64; complex, object and non-finite arrays are
-    refused, as are values float64 cannot hold), or a named exact matrix (:mod:`verify.named`); at most
+    refused, as are values float64 cannot hold), or a named exact matrix (:mod:`smale18.verify.named`); at most
     ``MAX_DIM`` rows and columns and ``m N^2 <= MAX_CHECK_WORK`` (what the check accepts). The claimed ``rho`` and
     ``gamma`` are upper ends of ball enclosures rounded up to 12 digits, written as plain decimals. A solver failure
     gives UNKNOWN with the reason in ``witness["failure"]``.
@@ -428,7 +428,7 @@ def certify(A, sparsity, levels=None, weights=None, method: str = "entrywise") -
     >>> certify(np.ones((2, 3)) * 1j, 1)
     Traceback (most recent call last):
     ...
-    oracle._errors.Smale18Error: A is complex: certify, refute and nsp_constant handle real matrices only ...
+    smale18.oracle._errors.Smale18Error: A is complex: certify, refute and nsp_constant handle real matrices only ...
     """
     if method not in ("entrywise", "column"):
         raise Smale18Error(f"method={method!r} must be 'entrywise' or 'column'")
@@ -770,7 +770,7 @@ class NSPConstant:
 def _integer_matrix(A) -> flint.fmpz_mat:
     """An integer matrix with the kernel of ``A``: ``A`` times the common denominator of its entries, in Python
     integers / fmpz (a float64 matrix is read exactly: denominators are powers of two up to 2^1074, far past int64).
-    ``A``: a rational :class:`~oracle.ExactArray` or a real float/integer array as in :func:`certify`."""
+    ``A``: a rational :class:`~smale18.oracle.ExactArray` or a real float/integer array as in :func:`certify`."""
     if isinstance(A, ExactArray):
         if len(A.shape) != 2:
             raise Smale18Error(f"A must be a matrix, got shape {A.shape}")

@@ -17,7 +17,7 @@ import numpy as np
 from hypothesis import assume
 from hypothesis import strategies as st
 
-from oracle import Status
+from smale18.oracle import Status
 
 from .rnsp import certify
 
@@ -27,7 +27,7 @@ __all__ = ["certified_matrices"]
 @st.composite
 def certified_matrices(draw, m: int = 30, N: int = 40, sparsity=1, levels=None, weights=None):
     """``(A, rho, gamma)``: a seeded Gaussian ``m x N`` float matrix (the seed drawn) whose weighted rNSPL constants
-    are certified by :func:`verify.rnsp.certify`; draws that cannot be certified are rejected (``assume``)."""
+    are certified by :func:`smale18.verify.rnsp.certify`; draws that cannot be certified are rejected (``assume``)."""
     seed = draw(st.integers(0, 2**31 - 1))
     A = np.random.default_rng(seed).standard_normal((m, N))
     cert = certify(A, sparsity, levels=levels, weights=weights)

@@ -1,6 +1,6 @@
 """Assertions for test suites: readable failures that carry the exact counterexample.
 
->>> from oracle.constructions import Smale18Class
+>>> from smale18.oracle.constructions import Smale18Class
 >>> omega = Smale18Class("P3", 2, N2=2)
 >>> member = omega.member(0, omega.l0, 1, 40)
 >>> assert_k_digit_accurate(lambda inp: np.zeros(inp.N), member, digits=2)  # doctest: +ELLIPSIS
@@ -16,8 +16,8 @@ from fractions import Fraction
 
 import numpy as np
 
-from oracle import InexactInput, format_bound
-from oracle.adversary import judge_output
+from smale18.oracle import InexactInput, format_bound
+from smale18.oracle.adversary import judge_output
 
 __all__ = ["assert_k_digit_accurate", "assert_meets_firenet_bound"]
 
@@ -41,7 +41,7 @@ def assert_k_digit_accurate(algorithm, member, digits: int, inp: InexactInput | 
 
 
 def assert_meets_firenet_bound(psi: np.ndarray, x: np.ndarray, guarantee, k: int) -> None:
-    """Assert ``||psi - x||_2 <= eps_k`` of a :class:`verify.bounds.FirenetGuarantee` (the float64 norm's own rounding
+    """Assert ``||psi - x||_2 <= eps_k`` of a :class:`smale18.verify.bounds.FirenetGuarantee` (the float64 norm's own rounding
     allowed: a relative 1e-12)."""
     err = float(np.linalg.norm(np.asarray(psi) - np.asarray(x)))
     bound = guarantee.bound(k)

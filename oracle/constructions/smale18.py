@@ -298,7 +298,7 @@ class _BlockMatrix(ExactArray):
 class Smale18Member:
     """One exact member ``(A, y)`` of Omega_K with its problem, its minimiser set and their constants.
 
-    Attributes: ``A`` (= D B, an ExactArray), ``y`` (= D b), ``B``, ``problem`` (an :mod:`oracle.problems` object
+    Attributes: ``A`` (= D B, an ExactArray), ``y`` (= D b), ``B``, ``problem`` (an :mod:`smale18.oracle.problems` object
     carrying the closed-form minimiser set), ``minimisers`` (PointSet, or ConvexHull for the tied fine row).
     """
 
@@ -398,7 +398,7 @@ class Smale18Member:
         return ProductArray(self.D, BallArray((om.m,), balls))
 
     def distance(self, z, prec_bits: int = 256, scale=1):
-        """Enclosure (:class:`~oracle.Interval`) of ``dist(z, Xi(A, y_s))`` for this member's problem
+        """Enclosure (:class:`~smale18.oracle.Interval`) of ``dist(z, Xi(A, y_s))`` for this member's problem
         (``scale=1``: the member's own ``y``)."""
         prec_bits = check_int_range(prec_bits, "prec_bits", 2, MAX_PREC_BITS)
         scale = _scale_arg(scale)

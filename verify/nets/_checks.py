@@ -10,7 +10,7 @@ from fractions import Fraction
 import flint
 import numpy as np
 
-from oracle import ExactArray, Smale18Error, _arb
+from smale18.oracle import ExactArray, Smale18Error, _arb
 
 __all__ = ["exact_rational", "exact_float64_array", "short_repr", "norm_bound_is_proven", "MAX_BITS", "NORM_SQUARINGS",
            "MAX_NORM_SIDE"]
@@ -104,7 +104,7 @@ def norm_bound_is_proven(A, L: Fraction, prec_bits: int = 128) -> bool:
     """True only if ``||A||_2 <= L`` is proven: ``lambda_max(G) <= trace(G^q)^(1/q)`` for the Gram matrix ``G`` of
     (an enclosure of) ``A`` and ``q = 1, 2, 4, ..., 2^NORM_SQUARINGS``, in ball arithmetic (64 bits, then
     ``prec_bits``), compared with ``L^2`` exactly. False means "not proven" (the bound may still hold when ``L`` is
-    within a factor ``rank^(1/2^11)`` of the norm). ``A``: a float or complex array, an :class:`oracle.ExactArray` or a python-flint ``arb_mat``."""
+    within a factor ``rank^(1/2^11)`` of the norm). ``A``: a float or complex array, an :class:`smale18.oracle.ExactArray` or a python-flint ``arb_mat``."""
     L = Fraction(L)
     shape = (A.nrows(), A.ncols()) if isinstance(A, flint.arb_mat) else tuple(getattr(A, "shape", np.shape(A)))
     if len(shape) != 2 or min(shape) > MAX_NORM_SIDE:

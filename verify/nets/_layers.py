@@ -13,8 +13,8 @@ from fractions import Fraction
 import flint
 import numpy as np
 
-from oracle import Smale18Error
-from oracle import _arb
+from smale18.oracle import Smale18Error
+from smale18.oracle import _arb
 
 __all__ = ["Affine", "SoftThreshold", "BallProjection", "ReLU", "Tanh", "Layer"]
 

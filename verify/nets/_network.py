@@ -7,8 +7,8 @@ from dataclasses import dataclass
 import flint
 import numpy as np
 
-from oracle import DyadicArray, Smale18Error
-from oracle._errors import check_prec_bits
+from smale18.oracle import DyadicArray, Smale18Error
+from smale18.oracle._errors import check_prec_bits
 
 from ._checks import exact_float64_array
 from ._layers import Affine, Layer
@@ -25,7 +25,7 @@ class Network:
     input); ``vjp(y, g)`` returns ``(d<g, phi(y)>/dy, per-layer parameter gradients)``.
 
     >>> import numpy as np
-    >>> from verify.nets import Affine, ReLU
+    >>> from smale18.verify.nets import Affine, ReLU
     >>> net = Network(2, (Affine(R=np.array([[1.0, -1.0]])), ReLU()))
     >>> net.forward(np.array([3.0, 1.0])), net.widths
     (array([2.]), [2, 1])

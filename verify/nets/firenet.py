@@ -5,7 +5,7 @@ Inner block (Chambolle–Pock on ``min_x max_{||z|| <= 1} lam ||x||_{l1,w} + Re<
     x_k = S_{tau lam w}(x_{k-1} - tau A^* z_{k-1})
     z_k = P_{B_1}(z_{k-1} + sigma A(2 x_k - x_{k-1}) - sigma y)           output: mean of x_1 .. x_p
 
-Restarts (Theorem 2 of THEORY §4, ``proofs_notes/firenet.md``): ``psi_0 = 0``, ``eps_0`` given, and for
+Restarts (THEORY §4; the layers in ``proofs_notes/firenet.md``, Theorem 2 in ``proofs_notes/firenet_bound.md``): ``psi_0 = 0``, ``eps_0`` given, and for
 ``k = 0 .. n-1``: ``alpha_k = sqrt(tau/sigma)/eps_k``, ``psi_{k+1} = InnerBlock(alpha_k y, alpha_k psi_k, p)/alpha_k``,
 ``eps_{k+1} = eps_k/e + delta``.
 
@@ -15,10 +15,10 @@ fast operators. ``tau sigma ||A||^2 < 1`` is enforced with a bound ``L_A >= ||A|
 ``Firenet.L_A_source``: ``"derived"`` (computed in ball arithmetic for a dense matrix), ``"operator-columns"`` (computed
 in ball arithmetic for the float64 matrix of a linear operator's values on the unit vectors), ``"checked"`` (given by
 the caller and proven in ball arithmetic), ``"certificate"`` (proven for the exact matrix of a checked rNSPL
-certificate, :func:`verify.bounds.theorem2_run`; the network runs that matrix's float64 values) or ``"supplied"``
+certificate, :func:`smale18.verify.bounds.theorem2_run`; the network runs that matrix's float64 values) or ``"supplied"``
 (given for a linear operator, which cannot be checked here: then the condition is the caller's hypothesis). The
 network computes an iteration; nothing it outputs is certified by itself (the error bound of Theorem 2 is
-:func:`verify.bounds.firenet_guarantee`).
+:func:`smale18.verify.bounds.firenet_guarantee`).
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from fractions import Fraction
 
 import numpy as np
 
-from oracle import Smale18Error
+from smale18.oracle import Smale18Error
 
 from ..balls import operator_norm_upper
 from ._checks import MAX_NORM_SIDE, exact_rational, norm_bound_is_proven, short_repr
@@ -193,12 +193,12 @@ class Firenet:
         exactly its float64 scale. The operator maps are the exact maps with the float64 parameters ``tau, sigma, c``.
         Certified when ``L_A`` is (``L_A_source`` not "supplied"); otherwise valid under the caller's hypothesis
         ``L_A >= ||A||_2``. A dense FIRENET is refused: its layers are dense float64 matrices, which
-        :func:`verify.stability.lipschitz_upper` bounds itself in ball arithmetic."""
-        from oracle import _arb
+        :func:`smale18.verify.stability.lipschitz_upper` bounds itself in ball arithmetic."""
+        from smale18.oracle import _arb
 
         if isinstance(self.A, np.ndarray):
             raise Smale18Error("layer_norm_bounds is for a FIRENET of a linear operator; the dense layers of this one "
-                               "are bounded by verify.stability.lipschitz_upper itself")
+                               "are bounded by smale18.verify.stability.lipschitz_upper itself")
         affine = [layer for layer in net.layers if isinstance(layer, Affine)] if isinstance(net, Network) else []
         if not affine or net.m != self.m or len(affine) != 2 * self.restarts * self.inner + 1 \
                 or any(isinstance(layer.W, np.ndarray) for layer in affine):
@@ -314,7 +314,7 @@ def firenet(
 ) -> Firenet:
     """Build a FIRENET for ``A`` (dense array or linear operator), enforcing ``tau sigma ||A||^2 < 1``.
 
-    ``L_A >= ||A||_2``: computed with :func:`verify.balls.operator_norm_upper` (ball arithmetic) when not given; a given
+    ``L_A >= ||A||_2``: computed with :func:`smale18.verify.balls.operator_norm_upper` (ball arithmetic) when not given; a given
     ``L_A`` (a rational: int, float, Fraction or ``"p/q"``) is *proven* to bound the norm of a dense ``A`` in ball
     arithmetic (``proofs_notes/firenet_bound.md``, Lemma 4) and refused if that fails; for a linear operator it cannot
     be checked and is recorded as ``L_A_source = "supplied"`` (the caller's hypothesis). Then ``tau sigma L_A^2 < 1``
@@ -327,11 +327,11 @@ def firenet(
     >>> firenet(np.eye(2), tau=1.0, sigma=1.0)  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    oracle._errors.Smale18Error: tau*sigma*L_A^2 = ... >= 1 with L_A = ... an upper bound on ||A||_2: choose tau = sigma < 1/L_A
+    smale18.oracle._errors.Smale18Error: tau*sigma*L_A^2 = ... >= 1 with L_A = ... an upper bound on ||A||_2: choose tau = sigma < 1/L_A
     >>> firenet(np.eye(2), L_A=0.5)  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    oracle._errors.Smale18Error: L_A=0.5 is not proven to be >= ||A||_2 ...
+    smale18.oracle._errors.Smale18Error: L_A=0.5 is not proven to be >= ||A||_2 ...
     """
     _op(A)
     params = _validated(A, lam, weights, restarts, inner, eps0, delta)  # cheap checks before any norm computation

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from oracle import Smale18Error
+from smale18.oracle import Smale18Error
 
 from ._layers import Affine, SoftThreshold
 from ._network import Network

@@ -17,7 +17,7 @@ import re
 import sys
 from fractions import Fraction
 
-from oracle import Smale18Error
+from smale18.oracle import Smale18Error
 
 __all__ = ["main"]
 
@@ -35,10 +35,10 @@ MIN_MEMORY_GIB, MAX_MEMORY_GIB = 0.5, float(1 << 20)
 ORACLE_MAX_N, ORACLE_MAX_ORDER, ORACLE_MAX_WORK = 1 << 14, 512, 1 << 27
 #: ``smale18 attack``: image sides (n = 64 needs more than 6 GiB and hours) and ascent steps
 ATTACK_SIDES, MAX_STEPS = (16, 32), 1000
-#: the games' bounds (the same as the engine's: oracle.constructions.smale18.MAX_K, its N2 bound,
-#: oracle.adversary.MAX_DIGITS and MAX_TRIALS, oracle.sealed.Limits' workers; a test keeps them equal)
+#: the games' bounds (the same as the engine's: smale18.oracle.constructions.smale18.MAX_K, its N2 bound,
+#: smale18.oracle.adversary.MAX_DIGITS and MAX_TRIALS, smale18.oracle.sealed.Limits' workers; a test keeps them equal)
 GAME_MAX_K, GAME_MAX_N2, GAME_MAX_DIGITS, GAME_MAX_TRIALS, MAX_WORKERS = 1000, 1024, 10_000, 100_000, 256
-#: ``smale18 paradox``: stripes (verify.paradox.MAX_K; the work grows as K^2, about 20 s at 200, 2 min at 500)
+#: ``smale18 paradox``: stripes (smale18.app.paradox.MAX_K; the work grows as K^2, about 20 s at 200, 2 min at 500)
 PARADOX_MAX_K = 500
 #: the longest integer argument read (digits)
 _MAX_INT_CHARS = 60
@@ -196,7 +196,7 @@ def _add_limit_options(p) -> None:
 
 
 def _limits(args):
-    from oracle.sealed import Limits
+    from smale18.oracle.sealed import Limits
 
     return Limits(wall_seconds=args.time_limit, memory_bytes=int(args.memory_limit * (1 << 30)),
                   workers=getattr(args, "workers", None))
@@ -205,7 +205,7 @@ def _limits(args):
 def _candidate(spec: str, omega=None):
     """A built-in (our own code, made here) or the spec string itself: a user's module is imported only in the
     candidate's own process."""
-    from oracle.candidates import builtin, check_spec
+    from smale18.oracle.candidates import builtin, check_spec
 
     if spec.startswith("builtin:"):
         if omega is None:
@@ -216,7 +216,7 @@ def _candidate(spec: str, omega=None):
 
 
 def _class(construction: str, K: int, N2: int):
-    from oracle.constructions import CONSTRUCTIONS
+    from smale18.oracle.constructions import CONSTRUCTIONS
 
     if construction not in CONSTRUCTIONS:
         raise Smale18Error(f"construction={construction!r} must be one of {', '.join(CONSTRUCTIONS)}")
@@ -244,7 +244,7 @@ def _write_out(write, out: str):
 
 
 def _check_out(args, suffix: str | None = None) -> None:
-    """Refuse a bad --out before any work (see verify._figures.check_out_file)."""
+    """Refuse a bad --out before any work (see smale18.app._figures.check_out_file)."""
     if getattr(args, "out", None) is not None:
         from ._figures import check_out_file
 
@@ -254,7 +254,7 @@ def _check_out(args, suffix: str | None = None) -> None:
 def _cmd_coinflip(args) -> int:
     import json
 
-    from oracle.constructions.coinflip import COINFLIP_BUILTINS, play_coinflip
+    from smale18.oracle.constructions.coinflip import COINFLIP_BUILTINS, play_coinflip
 
     if args.out is not None:
         raise Smale18Error("--out: the coin-flip game has no replayable case to write; use --json for its result")
@@ -272,7 +272,7 @@ def _cmd_coinflip(args) -> int:
 
 
 def _cmd_game(args) -> int:
-    from oracle.adversary import Outcome, play
+    from smale18.oracle.adversary import Outcome, play
 
     if args.construction == "coinflip":
         return _cmd_coinflip(args)
@@ -300,7 +300,7 @@ def _progress(what: str):
 
 
 def _cmd_replay(args) -> int:
-    from oracle.adversary import Outcome, read_case, replay
+    from smale18.oracle.adversary import Outcome, read_case, replay
 
     case = read_case(_read_text(args.case, "case file"))  # parsed and validated once (schema, then semantics)
     result = replay(case, _candidate(args.candidate, case.member.omega), limits=_limits(args), name=args.candidate)
@@ -320,7 +320,7 @@ def _cmd_table1(args) -> int:
     print("Table 1 (observed for one pair of members; only the game proves failure). Distances to Xi_3 of the true")
     print("member, lower ends of rigorous enclosures; the theorem: no algorithm reaches 10^-K on the whole class.")
     print(f"{'K':>3} {'n':>4} {'LISTA':>14} {'FIRENET':>14} {'10^-K':>10} {'s':>6}")
-    from oracle import format_bound
+    from smale18.oracle import format_bound
 
     table1(quick=args.quick, seed=args.seed, progress=lambda r: print(
         f"{r.K:>3} {r.n:>4} {format_bound(r.lista, 'down', 8):>14} {format_bound(r.firenet, 'down', 8):>14} "
@@ -392,15 +392,15 @@ def _load_matrix(spec: str):
         if not np.all(np.isfinite(arr)):
             raise Smale18Error(f"matrix {spec!r} has a NaN or infinite entry")
         return arr  # read exactly by certify/refute (integers above 2^53 are refused there, not rounded here)
-    from .named import named_matrix
+    from smale18.verify.named import named_matrix
 
     return named_matrix(spec)
 
 
 def _cmd_certify(args) -> int:
-    from oracle import Status
+    from smale18.oracle import Status
 
-    from .rnsp import certify
+    from smale18.verify.rnsp import certify
 
     _check_out(args)
     A = _load_matrix(args.matrix)
@@ -408,7 +408,7 @@ def _cmd_certify(args) -> int:
     levels = _int_list(args.levels, "levels") if args.levels else None
     weights = None
     if args.weights:
-        from oracle._errors import check_rational
+        from smale18.oracle._errors import check_rational
 
         parts = args.weights.split(",")
         if len(parts) > MAX_LIST:
@@ -440,8 +440,8 @@ def _cmd_certify(args) -> int:
 def _cmd_check(args) -> int:
     import json
 
-    from .certificates import Certificate
-    from . import rnsp  # noqa: F401  (registers the rNSP checkers)
+    from smale18.verify.certificates import Certificate
+    from smale18.verify import rnsp  # noqa: F401  (registers the rNSP checkers)
 
     cert = Certificate.from_json(_read_text(args.certificate, "certificate"))
     result = cert.check()
@@ -455,7 +455,7 @@ def _cmd_check(args) -> int:
 def _cmd_attack(args) -> int:
     import json
 
-    from oracle import format_bound
+    from smale18.oracle import format_bound
 
     from .instability_demo import demonstration_figure, demonstration_pair
 
@@ -493,7 +493,7 @@ def _cmd_attack(args) -> int:
 def _cmd_paradox(args) -> int:
     import json
 
-    from oracle import format_bound
+    from smale18.oracle import format_bound
 
     from ._figures import atomic_path
     from .paradox import paradox, paradox_figure, train_relu_classifier
@@ -528,7 +528,7 @@ def _cmd_paradox(args) -> int:
 def _named_matrix(spec: str, n: int):
     """The exact matrix ``spec`` (dct2:N, hadamard:N, hilbert:N), refused past ``ORACLE_MAX_ORDER`` or when the
     certificate at precision ``n`` would cost more than ``N^2 max(n, 64) <= ORACLE_MAX_WORK``."""
-    from oracle import dct2, hadamard, hilbert
+    from smale18.oracle import dct2, hadamard, hilbert
 
     makers = {"dct2": dct2, "hadamard": hadamard, "hilbert": hilbert}
     name, _, size = spec.partition(":")
@@ -546,7 +546,7 @@ def _named_matrix(spec: str, n: int):
 def _cmd_oracle(args) -> int:
     import json
 
-    from oracle import distance_upper_bound, format_bound
+    from smale18.oracle import distance_upper_bound, format_bound
 
     A = _named_matrix(args.matrix, args.n)
     answer = A.approx(args.n)

@@ -8,8 +8,8 @@ import tempfile
 
 import numpy as np
 
-from oracle import Smale18Error
-from oracle._errors import short_repr
+from smale18.oracle import Smale18Error
+from smale18.oracle._errors import short_repr
 
 
 def check_out_file(path, force: bool = False, suffix: str | None = None, option: str = "--out") -> str:

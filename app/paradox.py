@@ -7,9 +7,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from oracle import Smale18Error
-from oracle._errors import check_int_range, check_positive_number, short_repr
-from oracle.constructions.classification import (
+from smale18.oracle import Smale18Error
+from smale18.oracle._errors import check_int_range, check_positive_number, short_repr
+from smale18.oracle.constructions.classification import (
     ReLUNet,
     StripeFamily,
     certify_stable,
@@ -30,7 +30,7 @@ MAX_DIRECTIONS = 4096
 
 
 def _positive(value, name: str, upper: float) -> float:
-    """A finite real number in ``(0, upper]`` as a float (:func:`oracle._errors.check_positive_number`)."""
+    """A finite real number in ``(0, upper]`` as a float (:func:`smale18.oracle._errors.check_positive_number`)."""
     return float(check_positive_number(value, name, upper))
 
 

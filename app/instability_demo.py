@@ -3,7 +3,7 @@
 Images: a class of random ellipse phantoms (n x n, seeded). Measurements: 25% of the 2-D DCT (real), on db2 wavelet
 coefficients. The *trained network* is a learned linear reconstruction (one affine layer, ridge regression on the
 training images, numpy) — it reproduces the training set almost exactly. Both maps are attacked the same way
-(:func:`verify.stability.worst_case_perturbation`, perturbation of the image's coefficients with
+(:func:`smale18.verify.stability.worst_case_perturbation`, perturbation of the image's coefficients with
 ``||r|| <= 5% ||Ax||``), and their certified Lipschitz bounds are computed (FIRENET's given the closed form
 ``||A|| <= 1`` of the sampled orthonormal transform, proofs_notes/stability.md). All attack numbers are *observed*.
 The learned map fits its 250 training images exactly but generalises badly (a validation image of the class has
@@ -17,12 +17,12 @@ from fractions import Fraction
 
 import numpy as np
 
-from oracle import Smale18Error
-from oracle._errors import check_int_range, short_repr
+from smale18.oracle import Smale18Error
+from smale18.oracle._errors import check_int_range, short_repr
 
-from .nets import Affine, Network, firenet
-from .operators import SampledTransform, variable_density_mask
-from .stability import AttackResult, lipschitz_upper, worst_case_perturbation
+from smale18.verify.nets import Affine, Network, firenet
+from smale18.verify.operators import SampledTransform, variable_density_mask
+from smale18.verify.stability import AttackResult, lipschitz_upper, worst_case_perturbation
 
 __all__ = ["random_phantoms", "DemoPair", "demonstration_pair", "demonstration_figure", "SIDES"]
 

@@ -7,17 +7,17 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from oracle import Smale18Error
-from oracle._errors import check_int_range, check_positive_number, short_repr
+from smale18.oracle import Smale18Error
+from smale18.oracle._errors import check_int_range, check_positive_number, short_repr
 
-from .nets import firenet
-from .operators import SampledTransform, coordinate_weights, level_sparsities, phantom, variable_density_mask
+from smale18.verify.nets import firenet
+from smale18.verify.operators import SampledTransform, coordinate_weights, level_sparsities, phantom, variable_density_mask
 
 __all__ = ["ImageReconstruction", "reconstruct_phantom", "reconstruction_figure"]
 
 
 def _positive(value, name: str, upper: float) -> float:
-    """A finite real number in ``(0, upper]`` as a float (:func:`oracle._errors.check_positive_number`)."""
+    """A finite real number in ``(0, upper]`` as a float (:func:`smale18.oracle._errors.check_positive_number`)."""
     return float(check_positive_number(value, name, upper))
 
 
@@ -42,7 +42,7 @@ def reconstruct_phantom(n: int = 256, fraction: float = 0.25, restarts: int = 12
     wavelet levels, ``||A|| <= 1`` in closed form). Bounds: ``n`` a power of two in [16, 1024]; ``restarts`` and
     ``inner`` in [1, 1000] with ``restarts * inner * n^2 <= 2^32``; ``seed`` in [0, 2^32 - 1]; ``lam`` in (0, 10^6];
     ``delta`` in [0, 10^6] (the transform, wavelet, levels and fraction are checked by
-    :class:`~verify.operators.SampledTransform` and :func:`~verify.operators.variable_density_mask`)."""
+    :class:`~smale18.verify.operators.SampledTransform` and :func:`~smale18.verify.operators.variable_density_mask`)."""
     n = check_int_range(n, "n", 16, 1024)
     if n & (n - 1):
         raise Smale18Error(f"n={n} must be a power of two")

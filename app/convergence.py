@@ -2,7 +2,7 @@
 well-separated minimiser, the fitted rate, and a figure.
 
 Everything here is *observed*. The reference minimiser is FIRENET's own long run (its limit), cross-checked by a
-rigorous duality-gap certificate (:meth:`oracle.SqrtLasso.certify_minimiser`) so that the limit is known to be a
+rigorous duality-gap certificate (:meth:`smale18.oracle.SqrtLasso.certify_minimiser`) so that the limit is known to be a
 minimiser up to the certified gap.
 """
 
@@ -13,9 +13,9 @@ from fractions import Fraction
 
 import numpy as np
 
-from oracle import SqrtLasso, Status
+from smale18.oracle import SqrtLasso, Status
 
-from .nets import firenet
+from smale18.verify.nets import firenet
 
 __all__ = ["ConvergenceRun", "convergence_run", "convergence_figure"]
 

@@ -24,11 +24,11 @@ from fractions import Fraction
 import flint
 import numpy as np
 
-from oracle import BallArray, PointSet, ProductArray, Smale18Error, format_bound
-from oracle._errors import check_int_range, short_repr
-from oracle.constructions import Smale18Class
+from smale18.oracle import BallArray, PointSet, ProductArray, Smale18Error, format_bound
+from smale18.oracle._errors import check_int_range, short_repr
+from smale18.oracle.constructions import Smale18Class
 
-from .nets import firenet, train_lista
+from smale18.verify.nets import firenet, train_lista
 
 __all__ = ["Table1Row", "table1", "KS", "NS"]
 

@@ -7,7 +7,7 @@ from fractions import Fraction
 
 import numpy as np
 
-from oracle import (
+from smale18.oracle import (
     InexactInput,
     PrecisionCapExceeded,
     RationalArray,
@@ -91,8 +91,8 @@ def check_out_folder(out, option: str = "out") -> str:
     ``option``."""
     import os
 
-    from oracle import Smale18Error
-    from oracle._errors import short_repr
+    from smale18.oracle import Smale18Error
+    from smale18.oracle._errors import short_repr
 
     if not isinstance(out, (str, os.PathLike)) or not str(out).strip():
         raise Smale18Error(f"{option}={short_repr(out)} must be a folder name")
@@ -111,7 +111,7 @@ def _start_report(out: str) -> None:
     earlier run's "every certified claim proven: yes" beside this run's figures."""
     import os
 
-    from oracle import Smale18Error
+    from smale18.oracle import Smale18Error
 
     try:
         os.makedirs(out, exist_ok=True)
@@ -206,10 +206,10 @@ def _cap_section() -> None:
 
 
 def _game_section(quick: bool, seed: int, out: str) -> bool:
-    from oracle.adversary import Outcome, play
-    from oracle.candidates import builtin, class_error_bound
-    from oracle.constructions import Smale18Class
-    from oracle.training_game import LEARNERS, play_training, training_class
+    from smale18.oracle.adversary import Outcome, play
+    from smale18.oracle.candidates import builtin, class_error_bound
+    from smale18.oracle.constructions import Smale18Class
+    from smale18.oracle.training_game import LEARNERS, play_training, training_class
 
     K = 3
     omega = Smale18Class("P3", K)
@@ -282,7 +282,7 @@ def _networks_section(quick: bool, seed: int, out: str) -> bool:
 def _firenet_bound_check(A, cert, seed: int) -> bool:
     from fractions import Fraction as Fr
 
-    from .bounds import theorem2_run
+    from smale18.verify.bounds import theorem2_run
 
     rng = np.random.default_rng([seed, 7])
     x = np.zeros(A.shape[1])
@@ -300,7 +300,7 @@ def _firenet_bound_check(A, cert, seed: int) -> bool:
 def _certificate_section(quick: bool, seed: int, out: str) -> bool:
     from fractions import Fraction as Fr
 
-    from .rnsp import certify, nsp_constant, refute
+    from smale18.verify.rnsp import certify, nsp_constant, refute
 
     _section("6. Certificates: the weighted robust null space property, found by LP, checked in ball arithmetic")
     rng = np.random.default_rng(seed)
@@ -397,8 +397,8 @@ def run_tour(quick: bool = False, seed: int = 0, out: str = "smale18-report") ->
     folder (created if missing); the tour replaces its own ``report.md`` and :data:`FIGURES` there and nothing else.
     The report is written atomically; it says INCOMPLETE while the run goes on and INTERRUPTED if it stops early
     (an exception, Ctrl-C), so an earlier run's report never stands beside this run's figures."""
-    from oracle import Smale18Error
-    from oracle._errors import check_int_range, short_repr
+    from smale18.oracle import Smale18Error
+    from smale18.oracle._errors import check_int_range, short_repr
 
     if not isinstance(quick, bool):
         raise Smale18Error(f"quick={short_repr(quick)} must be True or False")
