@@ -27,7 +27,8 @@ _EXPORTS = {
     "Table1Row": "table1",
     "convergence_run": "convergence", "convergence_figure": "convergence", "ConvergenceRun": "convergence",
     "reconstruct_phantom": "imaging", "reconstruction_figure": "imaging", "ImageReconstruction": "imaging",
-    "demonstration_pair": "instability_demo", "demonstration_figure": "instability_demo", "DemoPair": "instability_demo",
+    "demonstration_pair": "instability_demo", "demonstration_figure": "instability_demo",
+    "DemoPair": "instability_demo",
     "paradox_figure": "paradox", "train_relu_classifier": "paradox", "ParadoxRow": "paradox",
 }
 

@@ -18,6 +18,7 @@ import sys
 from fractions import Fraction
 
 from smale18.oracle import Smale18Error
+from smale18.verify.named import MAX_NAMED_N, MAX_SUBDCT_N
 
 __all__ = ["main"]
 
@@ -31,8 +32,9 @@ MIN_TIME_LIMIT, MAX_TIME_LIMIT = 0.1, 86400.0
 #: address-space limit of a candidate's process, GiB (at 1/2 GiB a built-in cvxpy candidate still runs; at 1/4 GiB
 #: its process dies without an answer, and every run would be a judged loss by the limit, not by the theorem)
 MIN_MEMORY_GIB, MAX_MEMORY_GIB = 0.5, float(1 << 20)
-#: ``smale18 oracle``: precision, matrix order, and the work bound N^2 * max(n, 64) (about 20 s at the bound)
-ORACLE_MAX_N, ORACLE_MAX_ORDER, ORACLE_MAX_WORK = 1 << 14, 512, 1 << 27
+#: ``smale18 oracle``: precision and the work bound N^2 * max(n, 64) (about 20 s at the bound); the names and their
+#: orders are smale18.verify.named's, as for certificates
+ORACLE_MAX_N, ORACLE_MAX_WORK = 1 << 14, 1 << 27
 #: ``smale18 attack``: image sides (n = 64 needs more than 6 GiB and hours) and ascent steps
 ATTACK_SIDES, MAX_STEPS = (16, 32), 1000
 #: the games' bounds (the same as the engine's: smale18.oracle.constructions.smale18.MAX_K, its N2 bound,
@@ -117,7 +119,9 @@ def _build_parser() -> argparse.ArgumentParser:
                       "marked INCOMPLETE or INTERRUPTED means the run did not finish)")
     oracle = sub.add_parser("oracle", help="answer an exact named matrix at precision n and certify the error")
     oracle.add_argument("matrix",
-                        help=f"dct2:N, hadamard:N (N a power of two) or hilbert:N, N in [1, {ORACLE_MAX_ORDER}]")
+                        help=f"dct2:N, hadamard:N (N a power of two) or hilbert:N, N in [1, {MAX_NAMED_N}], or "
+                        f"subdct:N:m:seed (m rows of dct2:N drawn with the seed, N <= {MAX_SUBDCT_N}); the names "
+                        "certificates use")
     oracle.add_argument("--n", type=_int_arg("n", 0, ORACLE_MAX_N), required=True,
                         help=f"precision: answer within 2^-n in operator 2-norm; an integer in [0, {ORACLE_MAX_N}], "
                         f"and N^2 max(n, 64) <= 2^27 (about 20 s at the bound)")
@@ -526,21 +530,16 @@ def _cmd_paradox(args) -> int:
 
 
 def _named_matrix(spec: str, n: int):
-    """The exact matrix ``spec`` (dct2:N, hadamard:N, hilbert:N), refused past ``ORACLE_MAX_ORDER`` or when the
-    certificate at precision ``n`` would cost more than ``N^2 max(n, 64) <= ORACLE_MAX_WORK``."""
-    from smale18.oracle import dct2, hadamard, hilbert
+    """The exact matrix called ``spec`` (:func:`smale18.verify.named.named_matrix`: its names and limits), refused
+    when the certificate at precision ``n`` would cost more than ``N^2 max(n, 64) <= ORACLE_MAX_WORK`` (``N`` the
+    order of the transform, also for ``subdct``, whose rows are enclosed from the full transform's table)."""
+    from smale18.verify.named import named_matrix, named_shape
 
-    makers = {"dct2": dct2, "hadamard": hadamard, "hilbert": hilbert}
-    name, _, size = spec.partition(":")
-    if name not in makers or not re.fullmatch(r"[0-9]{1,12}", size):
-        raise Smale18Error(f"matrix={spec[:60]!r} must be one of dct2:N, hadamard:N, hilbert:N")
-    N = int(size)
-    if not 1 <= N <= ORACLE_MAX_ORDER:
-        raise Smale18Error(f"matrix={spec!r}: N={N} must be an integer in [1, {ORACLE_MAX_ORDER}]")
+    _, N = named_shape(spec)
     if N * N * max(n, 64) > ORACLE_MAX_WORK:
         raise Smale18Error(f"matrix={spec!r} at --n={n} is too much work: N^2 max(n, 64) = {N * N * max(n, 64)} "
                            f"exceeds 2^27; lower N or n")
-    return makers[name](N)
+    return named_matrix(spec)
 
 
 def _cmd_oracle(args) -> int:

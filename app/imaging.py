@@ -11,7 +11,8 @@ from smale18.oracle import Smale18Error
 from smale18.oracle._errors import check_int_range, check_positive_number, short_repr
 
 from smale18.verify.nets import firenet
-from smale18.verify.operators import SampledTransform, coordinate_weights, level_sparsities, phantom, variable_density_mask
+from smale18.verify.operators import (SampledTransform, coordinate_weights, level_sparsities, phantom,
+                                      variable_density_mask)
 
 __all__ = ["ImageReconstruction", "reconstruct_phantom", "reconstruction_figure"]
 

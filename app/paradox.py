@@ -16,6 +16,7 @@ from smale18.oracle.constructions.classification import (
     stable_network,
     witnesses,
 )
+from smale18.verify.nets import Adam
 
 __all__ = ["train_relu_classifier", "ParadoxRow", "paradox", "stability_measure", "paradox_figure", "MAX_K"]
 
@@ -74,11 +75,10 @@ def train_relu_classifier(X, y, widths, iterations: int = 1500, lr: float = 1e-2
     for i in range(len(sizes) - 1):
         params.append(rng.standard_normal((sizes[i + 1], sizes[i])) * np.sqrt(2 / sizes[i]))
         params.append(np.zeros(sizes[i + 1]))
-    m1 = [np.zeros_like(p) for p in params]
-    m2 = [np.zeros_like(p) for p in params]
+    adam = Adam(params, lr=lr)
     Xs = X / np.array([1.0, np.abs(X[:, 1]).max() or 1.0])  # train in units where both features are O(1)
     scale = np.array([1.0, 1.0 / (np.abs(X[:, 1]).max() or 1.0)])
-    for it in range(1, iterations + 1):
+    for _ in range(iterations):
         hs, pre = [Xs], []
         for i in range(0, len(params), 2):
             z = hs[-1] @ params[i].T + params[i + 1]
@@ -92,10 +92,7 @@ def train_relu_classifier(X, y, widths, iterations: int = 1500, lr: float = 1e-2
             g = g @ params[i]
             if i > 0:
                 g = g * (pre[i // 2 - 1] > 0)
-        for j, (p, gr) in enumerate(zip(params, grads)):
-            m1[j] = 0.9 * m1[j] + 0.1 * gr
-            m2[j] = 0.999 * m2[j] + 0.001 * gr**2
-            p -= lr * (m1[j] / (1 - 0.9**it)) / (np.sqrt(m2[j] / (1 - 0.999**it)) + 1e-8)
+        adam.step(grads)
     layers = [(params[0] * scale[None, :], params[1])] + [(params[i], params[i + 1]) for i in range(2, len(params), 2)]
     return ReLUNet(tuple(layers))
 

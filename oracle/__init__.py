@@ -1,8 +1,9 @@
 """smale18.oracle — what an algorithm is allowed to see.
 
 Exact sources of ``A`` and ``y`` (:mod:`smale18.oracle.exact`), their exact dyadic answers within ``2^-n``
-(:mod:`smale18.oracle.dyadic`), the inexact input a candidate receives (:mod:`smale18.oracle.inexact`), the problems P1-P3 with
-rigorous duality-gap checks (:mod:`smale18.oracle.problems`) and the training-set oracle (:mod:`smale18.oracle.training`).
+(:mod:`smale18.oracle.dyadic`), the inexact input a candidate receives (:mod:`smale18.oracle.inexact`), the problems
+P1-P3 with rigorous duality-gap checks (:mod:`smale18.oracle.problems`) and the training-set oracle
+(:mod:`smale18.oracle.training`).
 """
 
 from ._errors import (

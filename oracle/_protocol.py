@@ -3,8 +3,8 @@ what crosses it.
 
 Direction matters. The judge (engine) trusts nothing it reads: every frame from a candidate's process is JSON (never
 pickle), bounded in size, and decoded by :func:`decode_output` into a float64 array or an exact
-:class:`~smale18.oracle.dyadic.DyadicArray` under strict checks. Frames the engine *writes* may be pickles: the candidate's
-process reads them, and a candidate has nothing to fear from the judge.
+:class:`~smale18.oracle.dyadic.DyadicArray` under strict checks. Frames the engine *writes* may be pickles: the
+candidate's process reads them, and a candidate has nothing to fear from the judge.
 
 Frame: 4-byte big-endian payload length, one tag byte (``J`` JSON, ``P`` pickle), the payload.
 """

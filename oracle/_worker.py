@@ -1,13 +1,14 @@
 """The candidate's side of the sealed judge: a blank template, hosts forked from it that load one candidate each,
 and children forked from the host that serve runs, one at a time.
 
-The template is started by :mod:`smale18.oracle.sealed` as a new interpreter (never a fork of the engine), so neither it nor
-anything forked from it holds the engine's state; it imports the heavy common modules once and never runs candidate
-code. A host receives the candidate (a spec to import, or a pickle of it), loads it, says whether it takes an
-explicit ``rng`` parameter, and then serves ``fork`` requests: each child gets a socket of its own (passed to the
-engine with ``SCM_RIGHTS``), OS limits (address space, CPU time, file size; soft and hard), a log file per run for its
+The template is started by :mod:`smale18.oracle.sealed` as a new interpreter (never a fork of the engine), so neither it
+nor anything forked from it holds the engine's state; it imports the heavy common modules once and never runs candidate
+code. A host receives the candidate (a spec to import, or a pickle of it), loads it, says whether it takes an explicit
+``rng`` parameter, and then serves ``fork`` requests: each child gets a socket of its own (passed to the engine with
+``SCM_RIGHTS``), OS limits (address space, CPU time, file size; soft and hard), a log file per run for its
 stdout/stderr, and an input object whose only source of data is that socket. After answering a run, a child waits for
-the engine's next ``("run", config)`` on its socket (the engine decides whether it may serve again). The host reports children's exit statuses.
+the engine's next ``("run", config)`` on its socket (the engine decides whether it may serve again). The host reports
+children's exit statuses.
 
 Hosts and children run candidate code and are untrusted by the engine: this is the reference client, not part of
 the judge. The template runs only this package's code, so the engine trusts the host pids it reports.

@@ -1,9 +1,9 @@
 """The game engine: the Smale-18 barrier (THEORY §2.2) played against any candidate algorithm, sealed.
 
-:func:`play` runs a candidate against a class :class:`~smale18.oracle.constructions.Smale18Class`. The candidate runs in a
-process of its own (:mod:`smale18.oracle.sealed`): it sees the shapes, the problem (``inp.problem``) and the answers to its
-queries, nothing else; its output crosses back as plain numbers. The engine keeps the instance and the adversary's
-coins, drawn from a secret seed that is revealed in the result.
+:func:`play` runs a candidate against a class :class:`~smale18.oracle.constructions.Smale18Class`. The candidate runs in
+a process of its own (:mod:`smale18.oracle.sealed`): it sees the shapes, the problem (``inp.problem``) and the answers
+to its queries, nothing else; its output crosses back as plain numbers. The engine keeps the instance and the
+adversary's coins, drawn from a secret seed that is revealed in the result.
 
 1. The coarse row is fixed (``j1`` from the adversary's coins, ``eps1 = 2^-l0``); the fine row is *tied*. Every
    query is answered with the honest rounding of the tied member.
@@ -249,10 +249,11 @@ def _provenance_lines(result) -> list[str]:
 
 
 def _clopper_pearson(k: int, n: int, level: float = 0.95) -> tuple[float, float]:
-    """One-sided ``level`` lower and upper Clopper–Pearson bounds for ``k`` successes in ``n`` trials."""
-    lower = 0.0 if k == 0 else float(stats.beta.ppf(1 - level, k, n - k + 1))
-    upper = 1.0 if k == n else float(stats.beta.ppf(level, k + 1, n - k))
-    return lower, upper
+    """One-sided ``level`` lower and upper Clopper–Pearson bounds for ``k`` successes in ``n >= 1`` trials: the ends
+    of the two-sided exact interval at confidence ``2 level - 1`` (each end leaves ``1 - level`` outside), from
+    :meth:`scipy.stats.binomtest`'s ``proportion_ci(method="exact")``. Observed statistics, not certified."""
+    ci = stats.binomtest(k, n).proportion_ci(confidence_level=2 * level - 1, method="exact")
+    return float(ci.low), float(ci.high)
 
 
 def _query_log(out: RunOutcome) -> QueryLog:

@@ -32,6 +32,7 @@ import numpy as np
 
 from . import _arb
 from ._errors import MAX_PREC_BITS, Smale18Error, check_int_range, short_repr
+from ._prox import soft_threshold
 from .constructions.smale18 import Smale18Class, row_targets
 from .dyadic import DyadicArray
 from .exact import BallArray
@@ -57,17 +58,13 @@ def _cvxpy_solve(omega: Smale18Class, A: np.ndarray, y: np.ndarray) -> np.ndarra
     return np.asarray(x.value, dtype=float)
 
 
-def _soft(v, t):
-    return np.sign(v) * np.maximum(np.abs(v) - t, 0.0)
-
-
 def _lasso_prox_gradient(A, y, lam, steps=3000, accelerated=False):
     L = 2 * np.linalg.norm(A, 2) ** 2
     x = np.zeros(A.shape[1])
     z, t = x.copy(), 1.0
     for _ in range(steps):
         point = z if accelerated else x
-        x_new = _soft(point - 2 * A.T @ (A @ point - y) / L, lam / L)
+        x_new = soft_threshold(point - 2 * A.T @ (A @ point - y) / L, lam / L)
         if accelerated:
             t_new = (1 + np.sqrt(1 + 4 * t * t)) / 2
             z = x_new + (t - 1) / t_new * (x_new - x)

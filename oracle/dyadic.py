@@ -117,8 +117,8 @@ class DyadicArray:
     def from_fractions(cls, values) -> "DyadicArray":
         """Exact dyadic rationals (denominators powers of two) as a DyadicArray; raise otherwise.
 
-        Entries are read by :func:`smale18.oracle._errors.check_rational_array` (exact, bounded); a non-dyadic entry raises
-        :class:`InexactConversionError`.
+        Entries are read by :func:`smale18.oracle._errors.check_rational_array` (exact, bounded); a non-dyadic entry
+        raises :class:`InexactConversionError`.
         """
         arr = values if _is_fraction_array(values) else check_rational_array(values, "values")
         fr = list(arr.reshape(-1))

@@ -355,10 +355,10 @@ def _sympy_to_arb(expr, memo: dict) -> flint.arb:
 class SympyArray(ExactArray):
     """Entries given by exact real sympy expressions (sqrt, cos(pi*p/q), exp, log, ...).
 
-    Enclosed by translating each distinct expression to python-flint balls; identical entries are enclosed once.
-    Entries that are not sympy expressions are read exactly as rationals (:func:`smale18.oracle._errors.check_rational`);
-    strings are read as rationals only, never handed to ``sympify`` (which evaluates code). An expression that
-    cannot be enclosed (unsupported function, non-real value, exponent or nesting too large) raises Smale18Error.
+    Enclosed by translating each distinct expression to python-flint balls; identical entries are enclosed once. Entries
+    that are not sympy expressions are read exactly as rationals (:func:`smale18.oracle._errors.check_rational`);
+    strings are read as rationals only, never handed to ``sympify`` (which evaluates code). An expression that cannot be
+    enclosed (unsupported function, non-real value, exponent or nesting too large) raises Smale18Error.
 
     >>> A = SympyArray([[sympy.sqrt(2), sympy.cos(sympy.pi / 7)]])
     >>> A.approx(20).to_fractions()[0, 0]
@@ -653,11 +653,11 @@ def distance_upper_bound(
 ) -> Fraction:
     """Rigorous upper bound on ``||answer - source||`` (operator 2-norm, or Euclidean for vectors).
 
-    Computed in ball arithmetic from the source's enclosure at ``prec_bits`` (default: enough for the answer's grid,
-    or for ``stop_below`` when it is coarser, at most ``MAX_PREC_BITS``) with :func:`smale18.oracle._arb.spectral_norm_upper`;
-    returned as an exact Fraction. Independent of :meth:`approx`. With ``stop_below=t`` (an exact non-negative
-    rational) the search for a tighter bound stops once the bound is ``<= t``. Any precision gives a valid bound;
-    precision only decides how tight it is.
+    Computed in ball arithmetic from the source's enclosure at ``prec_bits`` (default: enough for the answer's grid, or
+    for ``stop_below`` when it is coarser, at most ``MAX_PREC_BITS``) with
+    :func:`smale18.oracle._arb.spectral_norm_upper`; returned as an exact Fraction. Independent of :meth:`approx`. With
+    ``stop_below=t`` (an exact non-negative rational) the search for a tighter bound stops once the bound is ``<= t``.
+    Any precision gives a valid bound; precision only decides how tight it is.
     """
     if not isinstance(answer, DyadicArray):
         raise Smale18Error(f"answer must be a DyadicArray, not {type(answer).__name__}")
@@ -693,8 +693,8 @@ def is_within(answer: DyadicArray, source, n: int) -> bool:
     """True if ``||answer - source|| <= 2^-n`` is proven (operator 2-norm, or Euclidean for vectors).
 
     First a ball-arithmetic upper bound (:func:`distance_upper_bound`); if that is inconclusive and the source is
-    rational, the exact decision of :func:`smale18.oracle._arb.exact_opnorm_at_most`. False means "not proven", which for a
-    rational source is "false". ``n`` is an integer in ``[0, MAX_PRECISION]``; ``source`` is anything
+    rational, the exact decision of :func:`smale18.oracle._arb.exact_opnorm_at_most`. False means "not proven", which
+    for a rational source is "false". ``n`` is an integer in ``[0, MAX_PRECISION]``; ``source`` is anything
     :func:`as_exact` reads (exactly: a numpy int64 entry above 2^53 is that integer, not its float64 rounding).
 
     >>> is_within(DyadicArray([[2**60]]), np.array([[2**60 + 100]]), 1)

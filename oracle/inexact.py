@@ -41,8 +41,9 @@ class ProblemSpec:
     """What a candidate is asked to solve, public to it: ``name`` "P1", "P2" or "P3"; ``lam`` for P2/P3 (weight of
     the weighted l1 norm), ``eta`` for P1 (the noise level); ``weights`` of the l1 norm (None: all ones).
 
-    ``lam``, ``eta`` and each weight are positive exact rationals (read by :func:`smale18.oracle._errors.check_rational`:
-    ints, Fractions, ``"p/q"`` strings, finite floats read exactly) or None.
+    ``lam``, ``eta`` and each weight are positive exact rationals (read by
+    :func:`smale18.oracle._errors.check_rational`: ints, Fractions, ``"p/q"`` strings, finite floats read exactly) or
+    None.
 
     >>> ProblemSpec("P3", lam=Fraction(1, 2))
     ProblemSpec(name='P3', lam=Fraction(1, 2), eta=None, weights=None)
@@ -202,8 +203,8 @@ class InexactInput:
     # -- constructors -------------------------------------------------------------------------------------
     @classmethod
     def honest(cls, A, y, precision_cap: int = DEFAULT_PRECISION_CAP) -> "InexactInput":
-        """An oracle that rounds the exact instance ``(A, y)`` (anything :func:`smale18.oracle.exact.as_exact` accepts: numpy
-        integers of any width and long doubles are read exactly, never through float64)."""
+        """An oracle that rounds the exact instance ``(A, y)`` (anything :func:`smale18.oracle.exact.as_exact` accepts:
+        numpy integers of any width and long doubles are read exactly, never through float64)."""
         A, y = as_exact(A, "A"), as_exact(y, "y")
         inp = cls(A.approx, y.approx, A.shape, y.shape, precision_cap)
         inp.instance = (A, y)

@@ -4,9 +4,9 @@
 - (P2) :class:`Lasso`:               ``min lam ||x||_{l1,w} + ||Ax - y||_2^2``
 - (P3) :class:`SqrtLasso`:           ``min lam ||x||_{l1,w} + ||Ax - y||_2``
 
-with ``||x||_{l1,w} = sum_i w_i |x_i|``, ``w_i > 0``. Every value is an :class:`~smale18.oracle.Interval` with exact endpoints
-computed in ball arithmetic from the exact data. :meth:`certify_minimiser` proves ``F(x) - min F <= tol`` from a dual
-point (weak duality; proofs in ``proofs_notes/problems.md``), or refutes it from a reference point.
+with ``||x||_{l1,w} = sum_i w_i |x_i|``, ``w_i > 0``. Every value is an :class:`~smale18.oracle.Interval` with exact
+endpoints computed in ball arithmetic from the exact data. :meth:`certify_minimiser` proves ``F(x) - min F <= tol`` from
+a dual point (weak duality; proofs in ``proofs_notes/problems.md``), or refutes it from a reference point.
 """
 
 from __future__ import annotations
@@ -262,11 +262,11 @@ class _Problem(abc.ABC):
 
         Returns
         -------
-        MinimiserCheck, whose status is CERTIFIED, REFUTED or UNKNOWN; certification rests only on the exact
-        data and the dual point, never on the solver's own report. ``x``, ``dual`` and ``reference`` are read exactly
-        (:func:`smale18.oracle.exact.as_exact`); ``tol`` is an exact non-negative rational (a float is read as the dyadic it
-        is); ``prec_bits`` is at most ``MAX_PROBLEM_PREC_BITS``. If cvxpy fails while proposing the defaults, the
-        zero dual point and ``x`` itself are used (the verdict is then at best UNKNOWN, never wrong).
+        MinimiserCheck, whose status is CERTIFIED, REFUTED or UNKNOWN; certification rests only on the exact data and
+        the dual point, never on the solver's own report. ``x``, ``dual`` and ``reference`` are read exactly
+        (:func:`smale18.oracle.exact.as_exact`); ``tol`` is an exact non-negative rational (a float is read as the
+        dyadic it is); ``prec_bits`` is at most ``MAX_PROBLEM_PREC_BITS``. If cvxpy fails while proposing the defaults,
+        the zero dual point and ``x`` itself are used (the verdict is then at best UNKNOWN, never wrong).
 
         The comparisons are exact: CERTIFIED iff ``x`` is proven feasible and ``F(x)^+ - D^- <= tol`` (equality
         certifies); REFUTED iff ``x`` is proven infeasible, or ``F(x)^- - F(ref)^+ > tol`` (strictly) for a reference

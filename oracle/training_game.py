@@ -187,9 +187,9 @@ def play_training(
     limits=None,
     sealed: bool = True,
 ) -> TrainingGameResult:
-    """Play the training-set game of part (ii) (see the module docstring), sealed as :func:`smale18.oracle.adversary.play`
-    is: the learner runs in its own process and reads the training set over its socket; ``j1`` comes from the
-    adversary's secret seed.
+    """Play the training-set game of part (ii) (see the module docstring), sealed as
+    :func:`smale18.oracle.adversary.play` is: the learner runs in its own process and reads the training set over its
+    socket; ``j1`` comes from the adversary's secret seed.
 
     >>> omega = training_class("P3", 2)
     >>> r = play_training(LEARNERS["bounded"](omega, 30), omega, M=30, trials=20)

@@ -472,8 +472,10 @@ def test_api_fuzz_names_the_argument(data):
     arg = data.draw(st.sampled_from(sorted(valid)), label="argument")
     value = data.draw(st.sampled_from(_HOSTILE), label="value")
     kwargs = dict(valid, **{arg: value})
-    saved = smale18.oracle.adversary.open_host, smale18.oracle.training_game.open_host, smale18.oracle.sealed.open_host
-    smale18.oracle.adversary.open_host = smale18.oracle.training_game.open_host = smale18.oracle.sealed.open_host = _stop
+    engines = (smale18.oracle.adversary, smale18.oracle.training_game, smale18.oracle.sealed)
+    saved = [module.open_host for module in engines]
+    for module in engines:
+        module.open_host = _stop
 
     def hang(signum, frame):
         raise TimeoutError(f"{target}({arg}={value!r:.40}) ran longer than 20 s")
@@ -489,7 +491,8 @@ def test_api_fuzz_names_the_argument(data):
     finally:
         signal.alarm(0)
         signal.signal(signal.SIGALRM, old)
-        smale18.oracle.adversary.open_host, smale18.oracle.training_game.open_host, smale18.oracle.sealed.open_host = saved
+        for module, host in zip(engines, saved):
+            module.open_host = host
 
 
 @pytest.mark.parametrize("target", sorted(_TARGETS))
@@ -576,3 +579,23 @@ def test_judge_output_reads_plain_numbers_and_names_every_loss():
         with pytest.raises(Smale18Error) as info:
             judge_output(np.zeros(2), bad)
         assert str(info.value).startswith(f"N={bad}"), str(info.value)
+
+
+@pytest.mark.parametrize("k, n", [(0, 1), (1, 1), (3, 10), (57, 200), (200, 200), (0, 200), (9999, 10000)])
+def test_clopper_pearson_bounds_are_one_sided_95_percent(k, n):
+    # the definition: the upper bound u has P(Bin(n, u) <= k) = 5 %, the lower bound l has P(Bin(n, l) >= k) = 5 %
+    # (with u = 1 at k = n and l = 0 at k = 0)
+    from scipy import stats
+
+    from smale18.oracle.adversary import _clopper_pearson
+
+    lower, upper = _clopper_pearson(k, n)
+    assert 0 <= lower <= k / n <= upper <= 1
+    if k < n:
+        assert stats.binom.cdf(k, n, upper) == pytest.approx(0.05, rel=1e-7)  # binom.cdf itself loses digits near 1
+    else:
+        assert upper == 1
+    if k > 0:
+        assert stats.binom.sf(k - 1, n, lower) == pytest.approx(0.05, rel=1e-7)
+    else:
+        assert lower == 0

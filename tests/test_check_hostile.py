@@ -203,8 +203,9 @@ def test_special_files(tmp_path):
 
 
 # -- the independent oracle ------------------------------------------------------------------------------------------
-# Written here from the definitions (THEORY §3), sharing no code with smale18.verify.rnsp: exact rationals, squares instead
-# of square roots. It decides whether a record's claim is TRUE; `check` must never accept a record it calls false.
+# Written here from the definitions (THEORY §3), sharing no code with smale18.verify.rnsp: exact rationals, squares
+# instead of square roots. It decides whether a record's claim is TRUE; `check` must never accept a record it calls
+# false.
 _RAT = re.compile(r"(0|[0-9]+)(?:\.([0-9]+)|/([0-9]+))?")
 
 

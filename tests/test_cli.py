@@ -299,3 +299,15 @@ def test_report_writes_are_atomic(tmp_path, monkeypatch):
     monkeypatch.undo()
     _tour._write_atomic(str(path), "the new report")
     assert path.read_text() == "the new report" and sorted(p.name for p in tmp_path.iterdir()) == ["report.md"]
+
+
+def test_oracle_and_certificates_accept_the_same_matrix_names(capsys):
+    # one parser (smale18.verify.named): the oracle verb answers subdct:N:m:seed, the name certificates use
+    from smale18.verify.named import named_matrix
+
+    assert main(["oracle", "subdct:16:5:3", "--n", "40", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["answer"]["shape"] == [5, 16]
+    assert named_matrix("subdct:16:5:3").shape == (5, 16)
+    assert main(["oracle", "subdct:16:17:3", "--n", "40"]) == 2  # the name's own limit (m <= N), one line
+    assert "subdct needs 1 <= m <= N" in capsys.readouterr().err

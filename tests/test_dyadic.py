@@ -2,6 +2,7 @@ from fractions import Fraction
 
 import numpy as np
 import pytest
+from _support import time_limit
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -100,7 +101,7 @@ def test_json_round_trip_and_equality():
     ],
 )
 def test_bad_input(call, match):
-    with _time_limit(10), pytest.raises(Smale18Error, match=match):
+    with time_limit(10), pytest.raises(Smale18Error, match=match):
         call()
 
 
@@ -110,24 +111,3 @@ def test_exponent_bound_and_normalisation_beyond_it():
     assert big == DyadicArray([2 ** (2**22 + 5)], 0) and big.normalized().exponent == 2**22 + 5
     assert DyadicArray(np.array([2**63 - 1], dtype=np.int64)).to_fractions()[0] == 2**63 - 1
     assert DyadicArray.from_fractions(np.array([Fraction(3, 8)], dtype=object)) == DyadicArray([3], -3)
-
-
-def _time_limit(seconds):
-    """Fail instead of hanging when a regression makes a refused input start a huge computation."""
-    import contextlib
-    import signal
-
-    @contextlib.contextmanager
-    def limit():
-        def alarm(signum, frame):
-            raise TimeoutError(f"still running after {seconds} s")
-
-        previous = signal.signal(signal.SIGALRM, alarm)
-        signal.setitimer(signal.ITIMER_REAL, seconds)
-        try:
-            yield
-        finally:
-            signal.setitimer(signal.ITIMER_REAL, 0)
-            signal.signal(signal.SIGALRM, previous)
-
-    return limit()

@@ -2,6 +2,7 @@ from fractions import Fraction
 
 import numpy as np
 import pytest
+from _support import time_limit
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -95,7 +96,7 @@ def test_scripted_oracle_rejects_answers_that_are_too_far():
     ],
 )
 def test_bad_input(call, match):
-    with _time_limit(10), pytest.raises(Smale18Error, match=match):
+    with time_limit(10), pytest.raises(Smale18Error, match=match):
         call()
 
 
@@ -117,24 +118,3 @@ def test_problem_spec_reads_exactly():
     spec = ProblemSpec("P1", eta="1/3", weights=[np.int64(2**60 + 1), "1/2"])
     assert spec.eta == Fraction(1, 3) and spec.weights == (2**60 + 1, Fraction(1, 2))
     assert ProblemSpec.from_json(spec.to_json()) == spec
-
-
-def _time_limit(seconds):
-    """Fail instead of hanging when a regression makes a refused input start a huge computation."""
-    import contextlib
-    import signal
-
-    @contextlib.contextmanager
-    def limit():
-        def alarm(signum, frame):
-            raise TimeoutError(f"still running after {seconds} s")
-
-        previous = signal.signal(signal.SIGALRM, alarm)
-        signal.setitimer(signal.ITIMER_REAL, seconds)
-        try:
-            yield
-        finally:
-            signal.setitimer(signal.ITIMER_REAL, 0)
-            signal.signal(signal.SIGALRM, previous)
-
-    return limit()

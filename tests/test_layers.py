@@ -64,7 +64,8 @@ def _layer_of(name: str) -> str | None:
 
 
 PACKAGE_FILES = sorted(p for folder in LAYERS for p in (ROOT / folder).rglob("*.py"))
-OTHER_FILES = sorted(p for folder in ("tests", "examples", "benchmarks", "tools") for p in (ROOT / folder).rglob("*.py"))
+OTHER_FILES = sorted(p for folder in ("tests", "examples", "benchmarks", "tools")
+                     for p in (ROOT / folder).rglob("*.py"))
 
 
 def test_the_three_layers_are_there():
@@ -164,7 +165,8 @@ def test_the_proof_notes_map_names_only_what_exists():
             "            continue\n"
             "        for attr in parts[i:]:\n"
             "            parent, obj = obj, getattr(obj, attr, None)\n"
-            "            if obj is None and inspect.isclass(parent) and f'self.{attr} =' in inspect.getsource(parent):\n"
+            "            if obj is None and inspect.isclass(parent) \\\n"
+            "                    and f'self.{attr} =' in inspect.getsource(parent):\n"
             "                obj = attr\n"
             "            if obj is None:\n"
             "                break\n"

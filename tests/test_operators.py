@@ -129,7 +129,7 @@ def test_level_sparsities_bad_coefficients():
     assert level_sparsities(A, np.zeros(A.N)) == [1, 1, 1]
 
 
-# -- smale18.verify.balls.operator_norm_upper (bounded work, exact reading) ----------------------------------------------------
+# -- smale18.verify.balls.operator_norm_upper (bounded work, exact reading) --------------------------------------------
 from fractions import Fraction  # noqa: E402
 
 from smale18.verify.balls import operator_norm_upper  # noqa: E402

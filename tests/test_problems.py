@@ -9,6 +9,7 @@ from fractions import Fraction
 
 import numpy as np
 import pytest
+from _support import time_limit
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
@@ -165,7 +166,7 @@ def test_minimiser_sets():
     ],
 )
 def test_bad_input(call, match):
-    with _time_limit(10), pytest.raises(Smale18Error, match=match):
+    with time_limit(10), pytest.raises(Smale18Error, match=match):
         call()
 
 
@@ -428,27 +429,6 @@ def test_api_fuzz_of_the_problems(labelled):
 @settings(max_examples=2000)
 def test_api_fuzz_of_the_problems_long(labelled):
     test_api_fuzz_of_the_problems.hypothesis.inner_test(labelled)
-
-
-def _time_limit(seconds):
-    """Fail instead of hanging when a regression makes a refused input start a huge computation."""
-    import contextlib
-    import signal
-
-    @contextlib.contextmanager
-    def limit():
-        def alarm(signum, frame):
-            raise TimeoutError(f"still running after {seconds} s")
-
-        previous = signal.signal(signal.SIGALRM, alarm)
-        signal.setitimer(signal.ITIMER_REAL, seconds)
-        try:
-            yield
-        finally:
-            signal.setitimer(signal.ITIMER_REAL, 0)
-            signal.signal(signal.SIGALRM, previous)
-
-    return limit()
 
 
 # -- the record certify_minimiser returns, field by field (pinned for mutation testing) -----------------------------

@@ -37,13 +37,13 @@ def _check_size(shape) -> None:
 def operator_norm_upper(A, squarings: int = 6, prec_bits: int = 64) -> Fraction:
     """A certified upper bound ``L >= ||A||_2``.
 
-    ``A`` is a real or complex float/integer array (its entries read as the exact numbers they are; a complex
-    matrix through its real form ``[[Re, -Im], [Im, Re]]``, which has the same singular values, doubled), an
-    :class:`smale18.oracle.ExactArray`, or a linear operator with ``matmat`` (then its dense matrix is formed by applying it
-    to the identity — exact only if the operator's own arithmetic is, so pass a dense array when the bound must be
-    about the true operator). Method: the smaller Gram matrix ``G`` in ball arithmetic, then
-    ``lambda_max(G) <= trace(G^q)^(1/q)``, ``q = 2^k`` (:func:`smale18.oracle._arb.spectral_norm_upper`); within a factor
-    ``rank^(1/(2q))`` of the true norm.
+    ``A`` is a real or complex float/integer array (its entries read as the exact numbers they are; a complex matrix
+    through its real form ``[[Re, -Im], [Im, Re]]``, which has the same singular values, doubled), an
+    :class:`smale18.oracle.ExactArray`, or a linear operator with ``matmat`` (then its dense matrix is formed by
+    applying it to the identity — exact only if the operator's own arithmetic is, so pass a dense array when the bound
+    must be about the true operator). Method: the smaller Gram matrix ``G`` in ball arithmetic, then
+    ``lambda_max(G) <= trace(G^q)^(1/q)``, ``q = 2^k`` (:func:`smale18.oracle._arb.spectral_norm_upper`); within a
+    factor ``rank^(1/(2q))`` of the true norm.
 
     Refused (:class:`Smale18Error`): ``squarings`` outside ``[0, 16]``, ``prec_bits`` outside ``[16, 4096]``,
     bool/object/string arrays, NaN or infinite entries, long doubles float64 cannot hold, more than

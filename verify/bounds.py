@@ -14,9 +14,10 @@ about a matrix by itself (square roots and fourth roots are the upper ends of Ar
 
 **Certified** — these take only inputs they check:
 
-- :func:`checked_rnsp`: a :class:`~smale18.verify.certificates.Certificate` of the rNSPL (``smale18.verify.rnsp.certify``) re-checked
-  from its witness in ball arithmetic (its status field is never trusted), and ``L_A >= ||A||_2`` derived for the
-  certificate's own matrix in ball arithmetic, or a given ``L_A`` proven to be one.
+- :func:`checked_rnsp`: a :class:`~smale18.verify.certificates.Certificate` of the rNSPL
+  (``smale18.verify.rnsp.certify``) re-checked from its witness in ball arithmetic (its status field is never trusted),
+  and ``L_A >= ||A||_2`` derived for the certificate's own matrix in ball arithmetic, or a given ``L_A`` proven to be
+  one.
 - :func:`firenet_guarantee`: Theorem 2's hypotheses checked exactly for ``(lam, tau, sigma, p, eps0, delta)``; the
   bounds ``eps_k`` on ``||psi_k - x||`` of the exact-arithmetic *weighted* FIRENET (the certificate's levels and
   weights) for every ``(x, y)`` with ``||x|| <= eps0`` and ``delta'(x, y) <= delta``.
@@ -36,10 +37,10 @@ import flint
 import numpy as np
 
 from smale18.oracle import ExactArray, Smale18Error, _arb
-from smale18.oracle._errors import check_int_range
+from smale18.oracle._errors import check_int_range, short_repr
 
 from .certificates import Certificate, decode_floats, matrix_digest, parse_fraction
-from .nets._checks import MAX_NORM_SIDE, exact_float64_array, exact_rational, norm_bound_is_proven, short_repr
+from .nets._checks import MAX_NORM_SIDE, exact_float64_array, exact_rational, norm_bound_is_proven
 from .rnsp import KIND_CERT, SparsityInLevels
 
 __all__ = ["distance_constants", "sharpness_constant", "optimal_lambda", "firenet_guarantee", "FirenetGuarantee",
@@ -206,9 +207,9 @@ def _delta_prime(enc: flint.arb_mat, x: np.ndarray, y: np.ndarray, lv: SparsityI
 
 def delta_prime(A, x, y, lv: SparsityInLevels, lam, c) -> Fraction:
     """Exact upper bound of ``delta' = 2 c (lam sigma_{s,M}(x)_{l1,w} + ||A x - y||_2)`` for the given ``A`` (a real
-    float64 array read exactly, or an :class:`smale18.oracle.ExactArray`), real float64 ``x`` (length N) and ``y`` (length
-    m), and rationals ``lam > 0``, ``c >= 0``; ball arithmetic at 128 bits. A formula: it does not check that ``c`` is
-    a sharpness constant of ``A``."""
+    float64 array read exactly, or an :class:`smale18.oracle.ExactArray`), real float64 ``x`` (length N) and ``y``
+    (length m), and rationals ``lam > 0``, ``c >= 0``; ball arithmetic at 128 bits. A formula: it does not check that
+    ``c`` is a sharpness constant of ``A``."""
     if not isinstance(lv, SparsityInLevels):
         raise Smale18Error("levels must be a SparsityInLevels (smale18.verify.rnsp)")
     enc = _enclosure(A)
@@ -285,13 +286,14 @@ def _rebuild(data: dict):
 def checked_rnsp(cert, L_A=None) -> CheckedRNSP:
     """Check an rNSPL certificate and bound the norm of its matrix; return what is then proven (:class:`CheckedRNSP`).
 
-    ``cert``: a :class:`~smale18.verify.certificates.Certificate` of kind ``"rnsp-levels"`` (from :func:`smale18.verify.rnsp.certify`
-    or read from JSON) or an already checked :class:`CheckedRNSP` (returned as is; then ``L_A`` must be None). The
-    certificate is deep-copied, and ``check()`` re-derives ``(rho, gamma)`` on the copy from its witness in ball
-    arithmetic: its status and claim are never taken on trust. ``L_A``: None to derive ``L_A >= ||A||_2`` in ball
-    arithmetic (:func:`smale18.verify.balls.operator_norm_upper`, 8 squarings), or a rational that is then *proven* to bound
-    ``||A||_2`` (``proofs_notes/firenet_bound.md``, Lemma 4) and refused otherwise. The matrix is the certificate's
-    own (float64 entries read exactly, or the exact named matrix), at most ``2^20`` entries and ``min(m, N) <= 512``.
+    ``cert``: a :class:`~smale18.verify.certificates.Certificate` of kind ``"rnsp-levels"`` (from
+    :func:`smale18.verify.rnsp.certify` or read from JSON) or an already checked :class:`CheckedRNSP` (returned as is;
+    then ``L_A`` must be None). The certificate is deep-copied, and ``check()`` re-derives ``(rho, gamma)`` on the copy
+    from its witness in ball arithmetic: its status and claim are never taken on trust. ``L_A``: None to derive
+    ``L_A >= ||A||_2`` in ball arithmetic (:func:`smale18.verify.balls.operator_norm_upper`, 8 squarings), or a
+    rational that is then *proven* to bound ``||A||_2`` (``proofs_notes/firenet_bound.md``, Lemma 4) and refused
+    otherwise. The matrix is the certificate's own (float64 entries read exactly, or the exact named matrix), at most
+    ``2^20`` entries and ``min(m, N) <= 512``.
 
     Raises Smale18Error: not such a certificate, a certificate that does not check, an ``L_A`` not proven.
     """

@@ -9,8 +9,8 @@ Reading a certificate file (:meth:`Certificate.from_json`) is strict and bounded
 Infinity and duplicate keys refused, its nesting depth is bounded (:data:`MAX_JSON_DEPTH`), then the published JSON
 Schema ``verify/schemas/certificate.schema.json`` is applied (integers must be JSON integers, rationals strings of at
 most :data:`MAX_RATIONAL_CHARS` characters without exponent, sizes bounded), then the kind's own structural check
-(shapes agree, levels end at N, ...). Anything else raises :class:`smale18.oracle.Smale18Error` with one line naming the field.
-"""
+(shapes agree, levels end at N, ...). Anything else raises :class:`smale18.oracle.Smale18Error` with one line naming the
+field."""
 
 from __future__ import annotations
 
@@ -26,6 +26,7 @@ from typing import Callable
 import numpy as np
 
 from smale18.oracle import Smale18Error, Status
+from smale18.oracle._errors import short_repr
 from smale18.oracle._strict_json import ecma_pattern, loads_strict, strict_validator_class
 
 __all__ = [
@@ -77,8 +78,7 @@ def register_validator(kind: str):
 
 
 def _short(value, limit: int = 40) -> str:
-    text = repr(value)
-    return text if len(text) <= limit else text[: limit - 3] + "..."
+    return short_repr(value, limit)
 
 
 def encode_floats(arr: np.ndarray) -> dict:

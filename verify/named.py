@@ -60,7 +60,7 @@ def _parse(name) -> tuple[str, tuple[int, ...]]:
         if kind == "hadamard" and N & (N - 1):
             raise Smale18Error(f"matrix name {name!r}: N={N} must be a power of two")
         return kind, (N,)
-    raise Smale18Error(f"matrix name {name!r} must be subdct:N:m:seed, dct2:N, hadamard:N or hilbert:N")
+    raise Smale18Error(f"matrix name {name!r} must be one of dct2:N, hadamard:N, hilbert:N or subdct:N:m:seed")
 
 
 def named_shape(name: str) -> tuple[int, int]:

@@ -8,7 +8,8 @@ admissible support ``Delta`` (at most ``s_k`` indices in level k) and every ``v`
 
 :func:`certify` finds ``Y`` with cvxpy/HiGHS and proves ``(rho, gamma)`` from ``B = I - Y^T A`` in ball arithmetic
 (``proofs_notes/rnsp.md``); :func:`refute` searches for a violating ``(v, Delta)`` and proves the violation in ball
-arithmetic. Both return :class:`~smale18.verify.certificates.Certificate` objects whose ``check()`` needs only the witness.
+arithmetic. Both return :class:`~smale18.verify.certificates.Certificate` objects whose ``check()`` needs only the
+witness.
 """
 
 from __future__ import annotations

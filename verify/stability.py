@@ -2,9 +2,9 @@
 
 :func:`worst_case_perturbation` maximises ``J(r) = 1/2 ||Psi(A(x + r)) - Psi(Ax)||^2 - lam/2 ||r||^2`` over ``r`` (with
 ``||r|| <= radius`` if given) by gradient ascent with momentum. Gradients come from the network's vector-Jacobian
-products when ``Psi`` is a smale18 :class:`~smale18.verify.nets.Network` (or a ``vjp`` is supplied), otherwise from random
-central differences (derivative-free). Everything it reports is *observed*: a perturbation found is a lower bound on
-the worst case.
+products when ``Psi`` is a smale18 :class:`~smale18.verify.nets.Network` (or a ``vjp`` is supplied), otherwise from
+random central differences (derivative-free). Everything it reports is *observed*: a perturbation found is a lower bound
+on the worst case.
 
 :func:`lipschitz_upper` is *certified* when the norms of the affine layers are (dense layers: bounded here in ball
 arithmetic; operator layers: the caller's bounds): an upper bound on the global (hence local) Lipschitz constant of a
@@ -67,8 +67,9 @@ def worst_case_perturbation(
 ) -> AttackResult:
     """Search ``r`` maximising ``J(r)`` (see the module docstring); ``reconstruct`` maps measurements to signals.
 
-    ``vjp(y, g)`` returns ``J_Psi(y)^T g``; for a :class:`~smale18.verify.nets.Network` it is taken from the network. The
-    ascent starts from a small random ``r`` (seeded); with ``radius``, ``r`` is projected onto the ball after each step.
+    ``vjp(y, g)`` returns ``J_Psi(y)^T g``; for a :class:`~smale18.verify.nets.Network` it is taken from the network.
+    The ascent starts from a small random ``r`` (seeded); with ``radius``, ``r`` is projected onto the ball after each
+    step.
     """
     x = np.asarray(x)
     if not np.all(np.isfinite(x)):
@@ -127,12 +128,12 @@ def lipschitz_upper(net: Network, norm_bounds: dict | None = None) -> Fraction:
     """Upper bound on the Lipschitz constant of ``y -> net(y)`` in the Euclidean norms, exact and rounded up.
 
     Recursion over layers: the state's constant ``L`` becomes ``||W|| L + ||R||`` through an affine layer and stays
-    ``L`` through soft-thresholding, ReLU, tanh and ball projections (each is 1-Lipschitz). The norms of dense
-    matrices are bounded here in ball arithmetic (:func:`smale18.verify.balls.operator_norm_upper`, cached per matrix); a
+    ``L`` through soft-thresholding, ReLU, tanh and ball projections (each is 1-Lipschitz). The norms of dense matrices
+    are bounded here in ball arithmetic (:func:`smale18.verify.balls.operator_norm_upper`, cached per matrix); a
     linear-operator layer needs ``norm_bounds[id(operator)]`` from the caller. The result is **certified** when every
-    bound in ``norm_bounds`` is (e.g. :meth:`smale18.verify.nets.Firenet.layer_norm_bounds` of a FIRENET whose ``L_A_source``
-    is not "supplied"); otherwise it holds under the caller's bounds as hypotheses. Supplied bounds must be
-    non-negative rationals (Smale18Error otherwise). Deep networks get exponentially loose bounds; see
+    bound in ``norm_bounds`` is (e.g. :meth:`smale18.verify.nets.Firenet.layer_norm_bounds` of a FIRENET whose
+    ``L_A_source`` is not "supplied"); otherwise it holds under the caller's bounds as hypotheses. Supplied bounds must
+    be non-negative rationals (Smale18Error otherwise). Deep networks get exponentially loose bounds; see
     ``proofs_notes/stability.md``.
     """
     if not isinstance(net, Network):

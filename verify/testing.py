@@ -41,8 +41,8 @@ def assert_k_digit_accurate(algorithm, member, digits: int, inp: InexactInput | 
 
 
 def assert_meets_firenet_bound(psi: np.ndarray, x: np.ndarray, guarantee, k: int) -> None:
-    """Assert ``||psi - x||_2 <= eps_k`` of a :class:`smale18.verify.bounds.FirenetGuarantee` (the float64 norm's own rounding
-    allowed: a relative 1e-12)."""
+    """Assert ``||psi - x||_2 <= eps_k`` of a :class:`smale18.verify.bounds.FirenetGuarantee` (the float64 norm's own
+    rounding allowed: a relative 1e-12)."""
     err = float(np.linalg.norm(np.asarray(psi) - np.asarray(x)))
     bound = guarantee.bound(k)
     if not err <= float(bound) * (1 + 1e-12):

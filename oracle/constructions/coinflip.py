@@ -94,11 +94,12 @@ def _judge(raw):
 def play_coinflip(candidate, trials: int = 200, seed: int = 0, tau=Fraction(1, 8), time_limit: float = 60.0,
                   precision_cap: int = 64, name: str | None = None, *, adversary_seed: int | None = None,
                   workers: int | None = None, limits=None, sealed: bool = True) -> CoinflipResult:
-    """Play the coin-flip game, sealed as :func:`smale18.oracle.adversary.play` is (the candidate runs in its own process;
-    the sign is drawn from the adversary's secret seed). Deterministic candidates: one round, the sign chosen against
-    the output. Randomised candidates (an explicit ``rng`` parameter): ``trials`` rounds with ``delta = +-2^-(cap+4)``
-    fixed in advance and the sign uniform. The default cap is 64 bits so that a candidate can still *write*
-    ``w ~ 1/delta`` in float64 (a guesser that does so wins exactly half the time, showing that 1/2 is attained).
+    """Play the coin-flip game, sealed as :func:`smale18.oracle.adversary.play` is (the candidate runs in its own
+    process; the sign is drawn from the adversary's secret seed). Deterministic candidates: one round, the sign chosen
+    against the output. Randomised candidates (an explicit ``rng`` parameter): ``trials`` rounds with
+    ``delta = +-2^-(cap+4)`` fixed in advance and the sign uniform. The default cap is 64 bits so that a candidate can
+    still *write* ``w ~ 1/delta`` in float64 (a guesser that does so wins exactly half the time, showing that 1/2 is
+    attained).
 
     >>> play_coinflip(_gradient_descent).defeated
     True

@@ -298,8 +298,8 @@ class _BlockMatrix(ExactArray):
 class Smale18Member:
     """One exact member ``(A, y)`` of Omega_K with its problem, its minimiser set and their constants.
 
-    Attributes: ``A`` (= D B, an ExactArray), ``y`` (= D b), ``B``, ``problem`` (an :mod:`smale18.oracle.problems` object
-    carrying the closed-form minimiser set), ``minimisers`` (PointSet, or ConvexHull for the tied fine row).
+    Attributes: ``A`` (= D B, an ExactArray), ``y`` (= D b), ``B``, ``problem`` (an :mod:`smale18.oracle.problems`
+    object carrying the closed-form minimiser set), ``minimisers`` (PointSet, or ConvexHull for the tied fine row).
     """
 
     def __init__(self, omega: Smale18Class, j1: int, e1: int, j2: int, e2: int | None):

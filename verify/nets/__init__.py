@@ -1,5 +1,7 @@
-"""Networks as explicit layer lists (float64, ball arithmetic, vector-Jacobian products), FIRENET and LISTA."""
+"""Networks as explicit layer lists (float64, ball arithmetic, vector-Jacobian products), FIRENET and LISTA, and the
+Adam optimiser that trains LISTA and the paradox's classifiers."""
 
+from ._adam import Adam
 from ._layers import Affine, BallProjection, Layer, ReLU, SoftThreshold, Tanh
 from ._network import Network
 from .firenet import Firenet, firenet
@@ -17,4 +19,5 @@ __all__ = [
     "firenet",
     "Lista",
     "train_lista",
+    "Adam",
 ]

@@ -11,8 +11,9 @@ import flint
 import numpy as np
 
 from smale18.oracle import ExactArray, Smale18Error, _arb
+from smale18.oracle._errors import short_repr as _short
 
-__all__ = ["exact_rational", "exact_float64_array", "short_repr", "norm_bound_is_proven", "MAX_BITS", "NORM_SQUARINGS",
+__all__ = ["exact_rational", "exact_float64_array", "norm_bound_is_proven", "MAX_BITS", "NORM_SQUARINGS",
            "MAX_NORM_SIDE"]
 
 MAX_BITS = 4096  # numerators and denominators of rational arguments (about 1233 decimal digits)
@@ -20,23 +21,6 @@ NORM_SQUARINGS = 10  # trace(G^q)^(1/q) with q up to 2^10: within a factor rank^
 MAX_NORM_SIDE = 512  # min(m, N) of a matrix whose norm bound is derived or checked (cost ~ min(m, N)^3 * squarings)
 _INT = re.compile(r"[+-]?\d{1,1300}(/\d{1,1300})?")
 _DEC = re.compile(r"[+-]?(\d{1,1300}\.\d{0,1300}|\.\d{1,1300})")
-
-
-def short_repr(value) -> str:
-    """``repr(value)`` cut to 60 characters, for error messages (never raises, never prints a huge number)."""
-    if isinstance(value, numbers.Integral) and not isinstance(value, (bool, np.bool_)) \
-            and int(value).bit_length() > 200:
-        return f"<an integer of {int(value).bit_length()} bits>"
-    if isinstance(value, Fraction) and max(value.numerator.bit_length(), value.denominator.bit_length()) > 200:
-        return "<a Fraction of more than 200 bits>"
-    try:
-        text = repr(value)
-    except Exception:  # noqa: BLE001 - a message must not fail
-        text = f"<{type(value).__name__}>"
-    return text if len(text) <= 60 else text[:57] + "..."
-
-
-_short = short_repr
 
 
 def exact_rational(value, name: str) -> Fraction:
@@ -101,10 +85,11 @@ def _norm_enclosure(A, prec_bits: int) -> flint.arb_mat:
 
 
 def norm_bound_is_proven(A, L: Fraction, prec_bits: int = 128) -> bool:
-    """True only if ``||A||_2 <= L`` is proven: ``lambda_max(G) <= trace(G^q)^(1/q)`` for the Gram matrix ``G`` of
-    (an enclosure of) ``A`` and ``q = 1, 2, 4, ..., 2^NORM_SQUARINGS``, in ball arithmetic (64 bits, then
-    ``prec_bits``), compared with ``L^2`` exactly. False means "not proven" (the bound may still hold when ``L`` is
-    within a factor ``rank^(1/2^11)`` of the norm). ``A``: a float or complex array, an :class:`smale18.oracle.ExactArray` or a python-flint ``arb_mat``."""
+    """True only if ``||A||_2 <= L`` is proven: ``lambda_max(G) <= trace(G^q)^(1/q)`` for the Gram matrix ``G`` of (an
+    enclosure of) ``A`` and ``q = 1, 2, 4, ..., 2^NORM_SQUARINGS``, in ball arithmetic (64 bits, then ``prec_bits``),
+    compared with ``L^2`` exactly. False means "not proven" (the bound may still hold when ``L`` is within a factor
+    ``rank^(1/2^11)`` of the norm). ``A``: a float or complex array, an :class:`smale18.oracle.ExactArray` or a
+    python-flint ``arb_mat``."""
     L = Fraction(L)
     shape = (A.nrows(), A.ncols()) if isinstance(A, flint.arb_mat) else tuple(getattr(A, "shape", np.shape(A)))
     if len(shape) != 2 or min(shape) > MAX_NORM_SIDE:

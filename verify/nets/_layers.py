@@ -15,6 +15,7 @@ import numpy as np
 
 from smale18.oracle import Smale18Error
 from smale18.oracle import _arb
+from smale18.oracle._prox import soft_threshold
 
 __all__ = ["Affine", "SoftThreshold", "BallProjection", "ReLU", "Tanh", "Layer"]
 
@@ -122,14 +123,6 @@ class Affine(Layer):
         return out
 
 
-def _soft(u, t):
-    if np.iscomplexobj(u):
-        mag = np.abs(u)
-        scale = np.where(mag > t, 1 - t / np.where(mag > 0, mag, 1), 0.0)
-        return u * scale
-    return np.sign(u) * np.maximum(np.abs(u) - t, 0.0)
-
-
 def _soft_ball(b: flint.arb, t: float) -> flint.arb:
     """Enclosure of S_t over the ball b: S_t is non-decreasing, so map the endpoints."""
     tf = Fraction(t)
@@ -154,7 +147,7 @@ class SoftThreshold(Layer):
         object.__setattr__(self, "thresholds", t)
 
     def forward(self, h, y):
-        return _soft(h, self.thresholds[:, None])
+        return soft_threshold(h, self.thresholds[:, None])
 
     def backward(self, h, y, out, g):
         if np.iscomplexobj(h):

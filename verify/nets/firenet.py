@@ -15,11 +15,10 @@ fast operators. ``tau sigma ||A||^2 < 1`` is enforced with a bound ``L_A >= ||A|
 ``Firenet.L_A_source``: ``"derived"`` (computed in ball arithmetic for a dense matrix), ``"operator-columns"`` (computed
 in ball arithmetic for the float64 matrix of a linear operator's values on the unit vectors), ``"checked"`` (given by
 the caller and proven in ball arithmetic), ``"certificate"`` (proven for the exact matrix of a checked rNSPL
-certificate, :func:`smale18.verify.bounds.theorem2_run`; the network runs that matrix's float64 values) or ``"supplied"``
-(given for a linear operator, which cannot be checked here: then the condition is the caller's hypothesis). The
-network computes an iteration; nothing it outputs is certified by itself (the error bound of Theorem 2 is
-:func:`smale18.verify.bounds.firenet_guarantee`).
-"""
+certificate, :func:`smale18.verify.bounds.theorem2_run`; the network runs that matrix's float64 values) or
+``"supplied"`` (given for a linear operator, which cannot be checked here: then the condition is the caller's
+hypothesis). The network computes an iteration; nothing it outputs is certified by itself (the error bound of Theorem 2
+is :func:`smale18.verify.bounds.firenet_guarantee`)."""
 
 from __future__ import annotations
 
@@ -30,9 +29,11 @@ from fractions import Fraction
 import numpy as np
 
 from smale18.oracle import Smale18Error
+from smale18.oracle._errors import short_repr
+from smale18.oracle._prox import soft_threshold
 
 from ..balls import operator_norm_upper
-from ._checks import MAX_NORM_SIDE, exact_rational, norm_bound_is_proven, short_repr
+from ._checks import MAX_NORM_SIDE, exact_rational, norm_bound_is_proven
 from ._layers import Affine, BallProjection, SoftThreshold
 from ._network import Network
 
@@ -115,7 +116,7 @@ class Firenet:
         x, z = x0, np.zeros_like(y, dtype=np.result_type(y, x0))
         total = np.zeros_like(x0)
         for _ in range(self.inner):
-            x_new = _soft(x - self.tau * Atv(z), t_thr)
+            x_new = soft_threshold(x - self.tau * Atv(z), t_thr)
             w = z + self.sigma * Av(2 * x_new - x) - self.sigma * y
             nrm = np.linalg.norm(w, axis=0)
             z = w / np.maximum(nrm, 1.0)
@@ -293,11 +294,6 @@ class Firenet:
         return Network(m, tuple(layers))
 
 
-def _soft(u, t):
-    if np.iscomplexobj(u):
-        mag = np.abs(u)
-        return u * np.where(mag > t, 1 - t / np.where(mag > 0, mag, 1), 0.0)
-    return np.sign(u) * np.maximum(np.abs(u) - t, 0.0)
 
 
 def firenet(
@@ -314,12 +310,12 @@ def firenet(
 ) -> Firenet:
     """Build a FIRENET for ``A`` (dense array or linear operator), enforcing ``tau sigma ||A||^2 < 1``.
 
-    ``L_A >= ||A||_2``: computed with :func:`smale18.verify.balls.operator_norm_upper` (ball arithmetic) when not given; a given
-    ``L_A`` (a rational: int, float, Fraction or ``"p/q"``) is *proven* to bound the norm of a dense ``A`` in ball
-    arithmetic (``proofs_notes/firenet_bound.md``, Lemma 4) and refused if that fails; for a linear operator it cannot
-    be checked and is recorded as ``L_A_source = "supplied"`` (the caller's hypothesis). Then ``tau sigma L_A^2 < 1``
-    is checked in exact rationals. Default steps ``tau = sigma = (1 - 2^-20)/L_A``. Dense matrices for which a norm
-    bound is derived or checked need ``min(m, N) <= 512``.
+    ``L_A >= ||A||_2``: computed with :func:`smale18.verify.balls.operator_norm_upper` (ball arithmetic) when not given;
+    a given ``L_A`` (a rational: int, float, Fraction or ``"p/q"``) is *proven* to bound the norm of a dense ``A`` in
+    ball arithmetic (``proofs_notes/firenet_bound.md``, Lemma 4) and refused if that fails; for a linear operator it
+    cannot be checked and is recorded as ``L_A_source = "supplied"`` (the caller's hypothesis). Then
+    ``tau sigma L_A^2 < 1`` is checked in exact rationals. Default steps ``tau = sigma = (1 - 2^-20)/L_A``. Dense
+    matrices for which a norm bound is derived or checked need ``min(m, N) <= 512``.
 
     >>> net = firenet(np.array([[1.0, 0.0], [0.0, 2.0]]), lam=0.5, restarts=3, inner=5)
     >>> len(net.network()) == 4 * 3 * 5 + 1, net.network().widths[:3]

@@ -15,7 +15,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from smale18.oracle import Smale18Error
+from smale18.oracle._prox import soft_threshold
 
+from ._adam import Adam
 from ._layers import Affine, SoftThreshold
 from ._network import Network
 
@@ -55,7 +57,7 @@ def _forward(A10, Ws, thetas, Y):
     for W, th in zip(Ws, thetas):
         u = xs[-1] + W @ (Y - A10 @ xs[-1])
         us.append(u)
-        xs.append(np.sign(u) * np.maximum(np.abs(u) - th, 0.0))
+        xs.append(soft_threshold(u, th))
     return xs, us
 
 
@@ -91,13 +93,10 @@ def train_lista(
     Ws = [np.linalg.pinv(A) * (s_x / s_y)]
     Ws += [np.zeros((N, m)) for _ in range(depth - 1)]
     thetas = np.zeros(depth)
-    params = Ws + [thetas]
-    m1 = [np.zeros_like(p) for p in params]
-    m2 = [np.zeros_like(p) for p in params]
-    b1, b2, eps = 0.9, 0.999, 1e-8
+    adam = Adam(Ws + [thetas], lr=lr)
     losses = []
     S = Y.shape[1]
-    for it in range(1, iterations + 1):
+    for _ in range(iterations):
         idx = rng.choice(S, size=min(batch, S), replace=False)
         Yb, Xb = Ys[:, idx], Xs[:, idx]
         xs, us = _forward(At, Ws, thetas, Yb)
@@ -112,9 +111,6 @@ def train_lista(
             gth[k] = -np.sum(np.sign(us[k]) * gu)
             gW[k] = gu @ (Yb - At @ xs[k]).T
             g = gu - At.T @ (Ws[k].T @ gu)  # d u / d x_k = I - W_k At
-        for i, (p, gr) in enumerate(zip(params, gW + [gth])):
-            m1[i] = b1 * m1[i] + (1 - b1) * gr
-            m2[i] = b2 * m2[i] + (1 - b2) * gr**2
-            p -= lr * (m1[i] / (1 - b1**it)) / (np.sqrt(m2[i] / (1 - b2**it)) + eps)
+        adam.step(gW + [gth])
         np.maximum(thetas, 0.0, out=thetas)
     return Lista(A, tuple(W * (s_y / s_x) for W in Ws), tuple(float(t) / s_x for t in thetas), tuple(losses))
