@@ -55,13 +55,15 @@ def _load(payload: dict):
     sys.path[:0] = [p for p in payload.get("sys_path", []) if p not in sys.path]
     if payload.get("cwd"):
         os.chdir(payload["cwd"])
+    from .adapters import adapt_candidate
+
     if payload["kind"] == "spec":
         from .candidates import load_candidate
 
-        return load_candidate(payload["spec"])
+        return adapt_candidate(load_candidate(payload["spec"]))
     import cloudpickle
 
-    return cloudpickle.loads(payload["pickle"])
+    return adapt_candidate(cloudpickle.loads(payload["pickle"]))
 
 
 def _set_limits(limits: dict) -> None:

@@ -757,7 +757,9 @@ class InProcessHost:
         self.limits = limits
         self.load_error, self.load_tail = None, ""
         try:
-            self._candidate = load_candidate(candidate) if isinstance(candidate, str) else candidate
+            from .adapters import adapt_candidate
+
+            self._candidate = adapt_candidate(load_candidate(candidate) if isinstance(candidate, str) else candidate)
         except Smale18Error as exc:
             self._candidate, self.load_error = None, f"failed to load: {exc}"
         if self._candidate is not None and not callable(self._candidate):
