@@ -44,6 +44,7 @@ from .constructions.smale18 import Smale18Class, Smale18Member
 from .dyadic import DyadicArray
 from .exact import is_within
 from .inexact import DEFAULT_PRECISION_CAP, ProblemSpec, QueryLog, QueryRecord
+from .adapters import is_candidate
 from .sealed import Limits, Run, RunOutcome, open_host
 
 __all__ = ["Outcome", "GameResult", "RandomisedGameResult", "GameCase", "play", "replay", "read_case", "case_member",
@@ -320,8 +321,9 @@ def _verdict(distance: Interval, accuracy: Fraction, digits: int) -> tuple[Outco
 
 
 def _check_candidate(candidate) -> None:
-    if not (callable(candidate) or isinstance(candidate, str)):
-        raise Smale18Error(f"candidate={short_repr(candidate)} must be callable as candidate(inp), or a spec string")
+    if not (isinstance(candidate, str) or is_candidate(candidate)):
+        raise Smale18Error(f"candidate={short_repr(candidate)} must be callable as candidate(inp), an estimator, or a "
+                           "spec string")
 
 
 def _check_name(name) -> str | None:

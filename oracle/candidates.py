@@ -4,17 +4,19 @@
 A built-in is made for a class (it knows the problem, ``lam`` or ``eta``, and for the class algorithms the
 constants of Omega_K); every candidate is then a callable ``candidate(inp)`` or ``candidate(inp, rng=...)``.
 
-=================  ==================================================================================================
-``cvxpy``          reads ``A(52), y(52)``, solves the class's problem in float64 with cvxpy (Clarabel)
-``hiprec``         reads ``A(5000), y(5000)`` and runs 400 steps of a first-order method in 5000-bit python-flint arithmetic
-``ista``/``fista`` float64 proximal gradient on the LASSO with the class's ``lam`` (what a user would try first)
-``adaptive``       doubles ``n`` until two successive cvxpy solutions agree to 1e-12, then answers
-``insatiable``     keeps asking for more precision and never answers (stopped by the cap)
-``random``         randomised: cvxpy, then all mass of each group of tied columns moved to one column drawn at random
-``centroid``       cvxpy, then the mass of each group of tied columns spread equally (the minimiser set's centre)
-``k-minus-1``      the class algorithm of part (ii): reads until the coarse row separates; ``10^-(K-1)`` on Omega_K
-``k-minus-2``      the class algorithm of part (iii): reads 8 bits once, answers both rows' centroids; ``10^-(K-2)``
-=================  ==================================================================================================
+====================  ================================================================================================
+``cvxpy``             reads ``A(52), y(52)``, solves the class's problem in float64 with cvxpy (Clarabel)
+``hiprec``            reads ``A(5000), y(5000)`` and runs 400 steps of a first-order method in 5000-bit python-flint arithmetic
+``ista``/``fista``    float64 proximal gradient on the LASSO with the class's ``lam`` (what a user would try first)
+``adaptive``          doubles ``n`` until two successive cvxpy solutions agree to 1e-12, then answers
+``insatiable``        keeps asking for more precision and never answers (stopped by the cap)
+``random``            randomised: cvxpy, then all mass of each group of tied columns moved to one column drawn at random
+``centroid``          cvxpy, then the mass of each group of tied columns spread equally (the minimiser set's centre)
+``k-minus-1``         the class algorithm of part (ii): reads until the coarse row separates; ``10^-(K-1)`` on Omega_K
+``k-minus-2``         the class algorithm of part (iii): reads 8 bits once, answers both rows' centroids; ``10^-(K-2)``
+``sklearn-lasso``     P2 only: scikit-learn's ``Lasso`` on ``A(52), y(52)``, ``alpha = lam/(2m)``, tol 1e-14 (extra sklearn)
+``skglm-sqrt-lasso``  P3 only: skglm's ``SqrtLasso``, ``alpha = lam``; stops early on the class (zero residual)
+====================  ================================================================================================
 """
 
 from __future__ import annotations
@@ -207,6 +209,39 @@ def _make_hiprec(omega, n_bits=5000, steps=400):
     return hiprec
 
 
+def _make_sklearn_lasso(omega):
+    """scikit-learn's ``Lasso`` (coordinate descent) on a P2 class, through
+    :func:`smale18.oracle.adapters._sklearn.class_candidate`: reads ``A(52), y(52)`` once, fits ``A`` with
+    ``alpha = lam / (2m)``, ``fit_intercept=False``, ``tol=1e-14`` (its dual-gap test ``gap <= tol ||y||^2 / m``,
+    near float64's floor) and ``max_iter=10^6``; a fit that stops at ``max_iter`` raises (a judged loss saying so).
+
+    On the barrier class (observed, K = 1..8, ``proofs_notes/adapters.md``) it is defeated at every K, K = 3 included.
+    With ``j1 = 0`` it stops after 2 sweeps on the tied member, at the vertex with all fine mass on the first fine
+    column, and the adversary commits to the other (certified ``dist >= 2.96 10^-K`` for K >= 2, 0.268 at K = 1).
+    With ``j1 = 1`` it must move the coarse mass from column 0 to column 1, which lowers the objective only slightly:
+    at K = 1 it gets there (then as with ``j1 = 0``), at K = 2..4 it stops at ``max_iter`` (a judged loss, ~0.7 s), and
+    at K >= 5 the gain is below its float64 gap test, so it answers the wrong coarse vertex (``dist ~ 3 10^-(K-1)``).
+    Refuses a class of another problem."""
+    from .adapters._sklearn import class_candidate
+
+    return class_candidate("sklearn-lasso", omega)
+
+
+def _make_skglm_sqrt_lasso(omega):
+    """skglm's ``SqrtLasso`` (prox-Newton with working sets) on a P3 class, through
+    :func:`smale18.oracle.adapters._sklearn.class_candidate`: reads ``A(52), y(52)`` once, fits with ``alpha = lam``,
+    ``fit_intercept=False``, ``tol=1e-14``, ``max_iter=100`` outer iterations.
+
+    On the barrier class it never answers (observed for K = 1..8; ``proofs_notes/adapters.md``). The cause holds at
+    every K: every P3 member is interpolated by its minimisers (``t_r = mu_r``: ``A x = y``), and SqrtLasso's datafit
+    refuses a residual below ``1e-2 ||y||`` (its gradient ``(Xw - y) / ||Xw - y||`` is undefined at 0), so the fit
+    stops early and the candidate raises: a judged loss, K = 3 included, that replays identically. Refuses a class of
+    another problem."""
+    from .adapters._sklearn import class_candidate
+
+    return class_candidate("skglm-sqrt-lasso", omega)
+
+
 def _soft_arb(v: flint.arb, t: flint.arb) -> flint.arb:
     v = v.mid()
     if v > t:
@@ -333,6 +368,8 @@ BUILTINS: dict[str, Callable[[Smale18Class], Callable]] = {
     "centroid": _make_centroid,
     "k-minus-1": _make_k_minus_1,
     "k-minus-2": _make_k_minus_2,
+    "sklearn-lasso": _make_sklearn_lasso,
+    "skglm-sqrt-lasso": _make_skglm_sqrt_lasso,
 }
 
 
@@ -414,7 +451,9 @@ def load_candidate(spec: str, omega: Smale18Class | None = None) -> Callable:
         raise
     except Exception as exc:  # noqa: BLE001 - a user's module failing to import is bad input
         raise Smale18Error(f"could not load {head!r}: {type(exc).__name__}: {exc}") from None
+    from .adapters import is_candidate
+
     fn = getattr(module, attr, None)
-    if not callable(fn):
-        raise Smale18Error(f"{head!r} has no callable {attr!r}")
+    if fn is None or not is_candidate(fn):
+        raise Smale18Error(f"{head!r} has no callable (or estimator) {attr!r}")
     return fn

@@ -158,8 +158,11 @@ def candidate_payload(candidate) -> dict:
 
         check_spec(candidate)
         return dict(base, kind="spec", spec=candidate)
-    if not callable(candidate):
-        raise Smale18Error(f"candidate={candidate!r} must be callable as candidate(inp), or a spec string")
+    from .adapters import is_candidate
+
+    if not is_candidate(candidate):
+        raise Smale18Error(f"candidate={short_repr(candidate)} must be callable as candidate(inp), an estimator, or a "
+                           "spec string")
     import cloudpickle
 
     try:

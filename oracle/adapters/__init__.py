@@ -8,7 +8,7 @@ imports its library only when used (``pip install 'smale18[torch]'`` or ``'smale
 
 from __future__ import annotations
 
-__all__ = ["adapt_candidate", "torch_candidate", "estimator_candidate"]
+__all__ = ["adapt_candidate", "is_candidate", "torch_candidate", "estimator_candidate"]
 
 
 def _is_torch_module(obj) -> bool:
@@ -18,6 +18,13 @@ def _is_torch_module(obj) -> bool:
 def _is_estimator(obj) -> bool:
     return not isinstance(obj, type) and callable(getattr(obj, "fit", None)) and callable(getattr(obj, "get_params",
                                                                                                  None))
+
+
+def is_candidate(obj) -> bool:
+    """True for what a game accepts as a candidate object: a callable ``candidate(inp)`` (a torch module is one) or a
+    scikit-learn-style estimator (adapted in the candidate's process). Checked in the engine before any secret of a
+    game exists, as the candidate is pickled there."""
+    return callable(obj) or _is_estimator(obj)
 
 
 def adapt_candidate(obj):
