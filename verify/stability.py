@@ -8,7 +8,9 @@ on the worst case.
 
 :func:`lipschitz_upper` is *certified* when the norms of the affine layers are (dense layers: bounded here in ball
 arithmetic; operator layers: the caller's bounds): an upper bound on the global (hence local) Lipschitz constant of a
-layer network in the Euclidean norms; nonlinear layers here are 1-Lipschitz.
+layer network in the Euclidean norms; the nonlinear layers are 1-Lipschitz (soft-thresholding, ball projection, ReLU,
+tanh) or 1/4-Lipschitz (sigmoid). :mod:`smale18.verify.attacks` is the batch-first attack on PyTorch models,
+networks and numpy maps, with foreign operators as ``A``.
 A result then reads "attack found amplification >= a; certified amplification <= b".
 """
 
@@ -22,8 +24,9 @@ import numpy as np
 
 from smale18.oracle import Smale18Error, format_bound
 
+from .attacks import _vector_operator
 from .balls import operator_norm_upper
-from .nets import Affine, Network
+from .nets import Affine, Network, Sigmoid
 from .nets._checks import exact_rational
 
 __all__ = ["AttackResult", "worst_case_perturbation", "lipschitz_upper"]
@@ -43,15 +46,6 @@ class AttackResult:
     gradients: str
 
 
-def _apply(A, v):
-    return A @ v if isinstance(A, np.ndarray) else A.matvec(v)
-
-
-def _adjoint(A, z, real: bool):
-    out = A.conj().T @ z if isinstance(A, np.ndarray) else A.rmatvec(z)
-    return out.real if real else out
-
-
 def worst_case_perturbation(
     reconstruct: Callable,
     A,
@@ -69,7 +63,10 @@ def worst_case_perturbation(
 
     ``vjp(y, g)`` returns ``J_Psi(y)^T g``; for a :class:`~smale18.verify.nets.Network` it is taken from the network.
     The ascent starts from a small random ``r`` (seeded); with ``radius``, ``r`` is projected onto the ball after each
-    step.
+    step. ``A`` is a numpy matrix, an object with ``matvec``/``rmatvec`` and ``shape`` (scipy ``LinearOperator``,
+    pylops), or one with ``A``/``A_adjoint`` on batch-first torch tensors (deepinv physics; ``x`` is then one signal
+    without the batch axis); an adjoint that fails the check of :mod:`smale18.verify.attacks` on random pairs raises
+    a Smale18Error. For batches, several radii and torch models see :func:`smale18.verify.attacks.attack`.
     """
     x = np.asarray(x)
     if not np.all(np.isfinite(x)):
@@ -83,16 +80,16 @@ def worst_case_perturbation(
         net = reconstruct
         vjp = vjp or (lambda y, g: net.vjp(y, g)[0])
         reconstruct = net.forward
-    real = not np.iscomplexobj(x)
+    apply, adjoint = _vector_operator(A, x)
     rng = np.random.default_rng(seed)
-    y0 = _apply(A, x)
+    y0 = apply(x)
     base = reconstruct(y0)
     scale = (radius if radius is not None else np.linalg.norm(x) + 1.0) * 1e-3
     r = rng.standard_normal(x.shape) * scale / np.sqrt(x.size)
     velocity = np.zeros_like(r)
 
     def objective(r):
-        diff = reconstruct(_apply(A, x + r)) - base
+        diff = reconstruct(apply(x + r)) - base
         return 0.5 * float(np.vdot(diff, diff).real) - 0.5 * lam * float(np.vdot(r, r).real), diff
 
     history = []
@@ -100,8 +97,8 @@ def worst_case_perturbation(
         val, diff = objective(r)
         history.append(val)
         if vjp is not None:
-            g_y = vjp(_apply(A, x + r), diff)
-            grad = _adjoint(A, g_y, real) - lam * r
+            g_y = vjp(apply(x + r), diff)
+            grad = adjoint(g_y) - lam * r
         else:  # random central differences along fd_directions unit directions
             grad = np.zeros_like(r)
             h = 1e-6 * max(1.0, float(np.linalg.norm(r)))
@@ -118,7 +115,7 @@ def worst_case_perturbation(
                 r = r * (radius / n)
     val, diff = objective(r)
     history.append(val)
-    meas = float(np.linalg.norm(_apply(A, r)))
+    meas = float(np.linalg.norm(apply(r)))
     out = float(np.linalg.norm(diff))
     return AttackResult(r, float(np.linalg.norm(r)), meas, out, out / meas if meas > 0 else float("inf"),
                         tuple(history), "vjp" if vjp is not None else "finite differences")
@@ -128,7 +125,8 @@ def lipschitz_upper(net: Network, norm_bounds: dict | None = None) -> Fraction:
     """Upper bound on the Lipschitz constant of ``y -> net(y)`` in the Euclidean norms, exact and rounded up.
 
     Recursion over layers: the state's constant ``L`` becomes ``||W|| L + ||R||`` through an affine layer and stays
-    ``L`` through soft-thresholding, ReLU, tanh and ball projections (each is 1-Lipschitz). The norms of dense matrices
+    ``L`` through soft-thresholding, ReLU, tanh and ball projections (each is 1-Lipschitz) and becomes ``L/4`` through a
+    sigmoid (``s' = s(1 - s) <= 1/4``, proofs_notes/onnx.md). The norms of dense matrices
     are bounded here in ball arithmetic (:func:`smale18.verify.balls.operator_norm_upper`, cached per matrix); a
     linear-operator layer needs ``norm_bounds[id(operator)]`` from the caller. The result is **certified** when every
     bound in ``norm_bounds`` is (e.g. :meth:`smale18.verify.nets.Firenet.layer_norm_bounds` of a FIRENET whose
@@ -158,4 +156,6 @@ def lipschitz_upper(net: Network, norm_bounds: dict | None = None) -> Fraction:
             L = (bound(layer.W) * L if layer.W is not None else Fraction(0)) + (
                 bound(layer.R) if layer.R is not None else Fraction(0))
             L = Fraction(format_bound(L, "up", 15))  # round up: keeps the exact fractions small, stays an upper bound
+        elif isinstance(layer, Sigmoid):
+            L = L / 4  # the logistic function is 1/4-Lipschitz: s' = s (1 - s) <= 1/4 (proofs_notes/onnx.md)
     return L
