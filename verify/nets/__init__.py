@@ -1,9 +1,12 @@
-"""Networks as explicit layer lists (float64, ball arithmetic, vector-Jacobian products), FIRENET and LISTA, and the
-Adam optimiser that trains LISTA and the paradox's classifiers."""
+"""Networks as explicit layer lists (float64, ball arithmetic, vector-Jacobian products), FIRENET and LISTA, the Adam
+optimiser that trains LISTA and the paradox's classifiers, and the ways in and out: ONNX (``to_onnx``, ``from_onnx``)
+and PyTorch (``to_torch``); onnx, onnxruntime and torch are imported only when those are called."""
 
 from ._adam import Adam
-from ._layers import Affine, BallProjection, Layer, ReLU, SoftThreshold, Tanh
+from ._layers import Affine, BallProjection, Layer, ReLU, Sigmoid, SoftThreshold, Tanh
 from ._network import Network
+from ._onnx import MAX_FILE_BYTES, MAX_NODES, MAX_TENSOR_ENTRIES, from_onnx, to_onnx
+from ._torch import to_torch
 from .firenet import Firenet, firenet
 from .lista import Lista, train_lista
 
@@ -14,10 +17,17 @@ __all__ = [
     "BallProjection",
     "ReLU",
     "Tanh",
+    "Sigmoid",
     "Network",
     "Firenet",
     "firenet",
     "Lista",
     "train_lista",
     "Adam",
+    "to_onnx",
+    "from_onnx",
+    "to_torch",
+    "MAX_FILE_BYTES",
+    "MAX_NODES",
+    "MAX_TENSOR_ENTRIES",
 ]

@@ -1,4 +1,4 @@
-"""Layers of explicit networks: affine with an input skip, soft-thresholding, l2-ball projection, ReLU, tanh.
+"""Layers of explicit networks: affine with an input skip, soft-thresholding, l2-ball projection, ReLU, tanh, sigmoid.
 
 Every layer maps a state ``h`` (shape ``(width, batch)``) and the network input ``y`` (shape ``(m, batch)``) to a new
 state, in float64 (``forward``), in python-flint balls (``forward_ball``: an enclosure of the exact result for every
@@ -17,7 +17,7 @@ from smale18.oracle import Smale18Error
 from smale18.oracle import _arb
 from smale18.oracle._prox import soft_threshold
 
-__all__ = ["Affine", "SoftThreshold", "BallProjection", "ReLU", "Tanh", "Layer"]
+__all__ = ["Affine", "SoftThreshold", "BallProjection", "ReLU", "Tanh", "Sigmoid", "Layer"]
 
 
 def _as_operator(M, name):
@@ -229,3 +229,41 @@ class Tanh(Layer):
 
     def forward_ball(self, h, y, prec_bits):
         return flint.arb_mat([[h[i, j].tanh() for j in range(h.ncols())] for i in range(h.nrows())])
+
+
+def _sigmoid_point(v: flint.arb) -> flint.arb:
+    """Arb enclosure of ``1 / (1 + exp(-v))``, written with ``exp`` of a non-positive midpoint (no overflow)."""
+    if v.mid() >= 0:
+        return 1 / (1 + (-v).exp())
+    e = v.exp()
+    return e / (1 + e)
+
+
+def _sigmoid_ball(b: flint.arb) -> flint.arb:
+    """Enclosure of the logistic function over the ball ``b``: it is increasing, so its image of ``[lo, hi]`` is
+    ``[s(lo), s(hi)]``; each endpoint is evaluated in Arb on a ball containing it, and the result is the union of
+    the two balls, which contains the segment between them."""
+    lo, hi = b.mid() - b.rad(), b.mid() + b.rad()  # balls containing the exact endpoints
+    return _sigmoid_point(lo).union(_sigmoid_point(hi))
+
+
+@dataclass(frozen=True, eq=False)
+class Sigmoid(Layer):
+    """Entrywise logistic function ``s(u) = 1 / (1 + exp(-u))``; increasing, with ``0 < s' = s (1 - s) <= 1/4``, so
+    the layer is ``1/4``-Lipschitz in l2 (``proofs_notes/onnx.md``). Float64 forward without overflow; the ball
+    enclosure maps the endpoints (monotone).
+
+    >>> import numpy as np
+    >>> Sigmoid().forward(np.array([[0.0], [800.0], [-800.0]]), None).ravel().tolist()
+    [0.5, 1.0, 0.0]
+    """
+
+    def forward(self, h, y):
+        e = np.exp(-np.abs(h))  # in (0, 1]: no overflow for any finite h
+        return np.where(h >= 0, 1 / (1 + e), e / (1 + e))
+
+    def backward(self, h, y, out, g):
+        return g * out * (1 - out), None, {}
+
+    def forward_ball(self, h, y, prec_bits):
+        return flint.arb_mat([[_sigmoid_ball(h[i, j]) for j in range(h.ncols())] for i in range(h.nrows())])
