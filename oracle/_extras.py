@@ -24,8 +24,15 @@ EXTRAS = {"torch": ("torch",), "onnx": ("onnx", "onnxruntime"), "sklearn": ("skl
 
 
 def require(module: str, extra: str):
-    """Import ``module``, or raise :class:`Smale18Error` saying which extra of smale18 installs it."""
+    """Import ``module``, or raise :class:`Smale18Error` saying which extra of smale18 installs it when it is not
+    installed, or what went wrong when it is installed but fails to import (e.g. under a candidate's memory limit)."""
     try:
         return importlib.import_module(module)
-    except ImportError:
-        raise Smale18Error(f"this needs the optional dependency {module!r}: pip install 'smale18[{extra}]'") from None
+    except ModuleNotFoundError as exc:
+        if exc.name is not None and (exc.name == module or module.startswith(exc.name + ".")):
+            raise Smale18Error(f"this needs the optional dependency {module!r}: pip install 'smale18[{extra}]'") \
+                from None
+        raise Smale18Error(f"{module!r} is installed but failed to import: {type(exc).__name__}: {exc}") from None
+    except Exception as exc:  # noqa: BLE001 - an installed library that fails to import is reported as it failed
+        first = str(exc).splitlines()[0] if str(exc) else ""
+        raise Smale18Error(f"{module!r} is installed but failed to import: {type(exc).__name__}: {first}") from None

@@ -201,3 +201,27 @@ def test_strategies_import_in_any_order(first):
                  "print(type(st.from_type(ExactArray).example()).__name__)")
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() in {"RationalArray", "ProductArray"}
+
+
+def test_every_module_imports_without_the_optional_libraries():
+    # the base install stays lean: the adapters import torch, onnx, onnxruntime, sklearn, skglm (and dask) only when
+    # used, so every module of smale18 imports with them made unimportable
+    code = (
+        "import importlib, importlib.abc, pkgutil, sys\n"
+        "BLOCKED = {'torch', 'onnx', 'onnxruntime', 'sklearn', 'skglm', 'dask', 'distributed'}\n"
+        "class Blocker(importlib.abc.MetaPathFinder):\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name.split('.')[0] in BLOCKED:\n"
+        "            raise ModuleNotFoundError(f'{name} is blocked by the test')\n"
+        "sys.meta_path.insert(0, Blocker())\n"
+        "count = 0\n"
+        "for package in ('smale18.oracle', 'smale18.verify', 'smale18.app'):\n"
+        "    module = importlib.import_module(package)\n"
+        "    for info in pkgutil.walk_packages(module.__path__, package + '.'):\n"
+        "        importlib.import_module(info.name)\n"
+        "        count += 1\n"
+        "print(count)\n")
+    out = _fresh(code)
+    assert out.returncode == 0, out.stderr
+    assert int(out.stdout) >= 40
+    assert "blocked" not in out.stderr
