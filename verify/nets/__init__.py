@@ -3,6 +3,7 @@ optimiser that trains LISTA and the paradox's classifiers, and the ways in and o
 and PyTorch (``to_torch``); onnx, onnxruntime and torch are imported only when those are called."""
 
 from ._adam import Adam
+from ._float_enclosure import float64_enclosure
 from ._layers import Affine, BallProjection, Layer, ReLU, Sigmoid, SoftThreshold, Tanh
 from ._network import Network
 from ._onnx import MAX_FILE_BYTES, MAX_NODES, MAX_TENSOR_ENTRIES, from_onnx, to_onnx
@@ -27,6 +28,7 @@ __all__ = [
     "to_onnx",
     "from_onnx",
     "to_torch",
+    "float64_enclosure",
     "MAX_FILE_BYTES",
     "MAX_NODES",
     "MAX_TENSOR_ENTRIES",
