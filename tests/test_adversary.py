@@ -25,7 +25,10 @@ PROBLEMS = ["P1", "P2", "P3"]
 @pytest.mark.parametrize("name", sorted(set(BUILTINS) - {"hiprec", "sklearn-lasso", "skglm-sqrt-lasso"}))
 def test_every_builtin_is_defeated_at_K_digits(problem, K, name):
     omega = Smale18Class(problem, K)
-    result = play(builtin(name, omega), omega, trials=40)
+    # a fixed adversary seed: with a fresh secret one the randomised built-in's verdict is itself random (at K = 1 the
+    # members' answers often differ, eta is large, and 1/2 + eta allows a NOT DEFEATED: 29/40 successes against
+    # eta <= 0.23 was seen once here)
+    result = play(builtin(name, omega), omega, trials=40, adversary_seed=K)
     assert result.outcome is Outcome.DEFEATED
     if isinstance(result, GameResult) and result.distance is not None:
         assert result.distance.lower > Fraction(1, 10**K)
