@@ -441,11 +441,33 @@ def _your_solvers_section(seed: int) -> bool:
     return ok
 
 
+def _audit_section(seed: int, out: str) -> bool:
+    """Section 10: ``smale18 audit builtin:fista`` as a report card next to the report (and how to audit your own)."""
+    import os
+
+    from .audit import audit, recheck
+
+    _section("10. An audit's report card: smale18 audit builtin:fista")
+    _say("   smale18 audit SPEC plays the barrier games on P1-P3 for K = 1, 2, 3 (sealed, replayable case files) and "
+         "writes a report card whose every verdict is re-derived from its evidence files; audit your own solver with "
+         "smale18 audit path/to/file.py:solve, a network with smale18 audit model.onnx.")
+    folder = os.path.join(out, "audit-fista")
+    card = audit("builtin:fista", out=folder, max_K=3, seed=seed, adversary_seed=seed, progress=False)
+    checks = recheck(folder)
+    for line in card.headline():
+        _say(f"   {line}")
+    agree = all(ok for _, ok, _ in checks)
+    _say(f"   [certified] {sum(ok for _, ok, _ in checks)}/{len(checks)} verdicts re-derived from the evidence files; "
+         f"the card: [audit-fista/card.md](audit-fista/card.md) ({card.seconds:.1f} s)")
+    return card.complete and agree
+
+
 def run_tour(quick: bool = False, seed: int = 0, out: str = "smale18-report") -> int:
     """Run the tour; return 0 when every certified claim in it was proven, 1 when one was not.
 
     ``seed`` (an integer in ``[0, MAX_SEED]``) fixes every random choice, the adversary's coins included. ``out`` is a
-    folder (created if missing); the tour replaces its own ``report.md`` and :data:`FIGURES` there and nothing else.
+    folder (created if missing); the tour replaces its own ``report.md``, :data:`FIGURES` and ``audit-fista/`` there and
+    nothing else.
     The report is written atomically; it says INCOMPLETE while the run goes on and INTERRUPTED if it stops early
     (an exception, Ctrl-C), so an earlier run's report never stands beside this run's figures."""
     from smale18.oracle import Smale18Error
@@ -469,6 +491,7 @@ def run_tour(quick: bool = False, seed: int = 0, out: str = "smale18-report") ->
         ok &= _imaging_section(quick, seed, out)
         ok &= _paradox_section(quick, seed, out)
         ok &= _your_solvers_section(seed)
+        ok &= _audit_section(seed, out)
     except BaseException as exc:
         _interrupted_report(out, time.perf_counter() - t0, exc)
         raise

@@ -115,8 +115,8 @@ def _build_parser() -> argparse.ArgumentParser:
     _seed_option(tour)
     tour.add_argument("--out", default="smale18-report",
                       help="folder for the report and figures (default smale18-report; created if missing; an existing "
-                      "folder is reused: the tour replaces its own report.md and figures there, nothing else; a report "
-                      "marked INCOMPLETE or INTERRUPTED means the run did not finish)")
+                      "folder is reused: the tour replaces its own report.md, figures and audit-fista/ there, nothing "
+                      "else; a report marked INCOMPLETE or INTERRUPTED means the run did not finish)")
     oracle = sub.add_parser("oracle", help="answer an exact named matrix at precision n and certify the error")
     oracle.add_argument("matrix",
                         help=f"dct2:N, hadamard:N (N a power of two) or hilbert:N, N in [1, {MAX_NAMED_N}], or "
@@ -184,6 +184,27 @@ def _build_parser() -> argparse.ArgumentParser:
     replay.add_argument("--candidate", required=True, help="builtin:NAME, package.module:callable or path/file.py:callable")
     _add_limit_options(replay)
     replay.add_argument("--json", action="store_true")
+    aud = sub.add_parser("audit", help="one command, an algorithm in, a report card out (games, attacks, bounds)")
+    aud.add_argument("subject", help="a solver: builtin:NAME, package.module:callable or path/file.py:callable; a "
+                     "reconstruction map: a .onnx file or path/file.py:name of a torch module")
+    aud.add_argument("--kind", choices=("solver", "learner", "reconstruction", "classifier"),
+                     help="what the subject is (default: reconstruction for a .onnx file, else solver); a learner is "
+                     "called as learner(train) on training sets")
+    aud.add_argument("--budget", type=_number_arg("budget", 1.0, 86400.0, "seconds"), default=120.0,
+                     help="seconds for all the audit's jobs (default 120; tests not finished by then are reported as "
+                     "not run)")
+    aud.add_argument("--max-K", type=_int_arg("max_K", 1, 8), default=4,
+                     help="solver: play the games for K = 1 .. max-K (default 4; an integer in [1, 8])")
+    aud.add_argument("--out", default="smale18-audit",
+                     help="folder for card.md, card.json, the evidence files and figures (default smale18-audit)")
+    aud.add_argument("--scheduler", help="address of a running Dask scheduler (tcp://host:port) to run the jobs on, "
+                     "instead of a local pool (needs the dask extra)")
+    aud.add_argument("--workers", type=_int_arg("workers", 1, MAX_WORKERS), default=2,
+                     help=f"local pool size (default 2; an integer in [1, {MAX_WORKERS}])")
+    _seed_option(aud)
+    aud.add_argument("--adversary-seed", type=_int_arg("adversary_seed", 0, MAX_GAME_SEED), default=None,
+                     help="the games' coins (default: drawn now and revealed in the card)")
+    aud.add_argument("--json", action="store_true", help="print card.json instead of the table")
     return parser
 
 
@@ -561,6 +582,24 @@ def _cmd_oracle(args) -> int:
     return 0 if met else 1
 
 
+def _cmd_audit(args) -> int:
+    import json
+
+    from ._tour import check_out_folder
+    from .audit import audit
+
+    out = check_out_folder(args.out, "--out")
+    card = audit(args.subject, kind=args.kind, budget=args.budget, out=out, scheduler=args.scheduler,
+                 seed=args.seed, adversary_seed=args.adversary_seed, max_K=args.max_K, workers=args.workers,
+                 progress=not args.json)
+    if args.json:
+        print(json.dumps(card.to_json()))
+    else:
+        print(card.to_markdown().split("\n## ", 1)[0].rstrip())
+        print(f"\ncard: {out}/card.md ({card.seconds:.1f} s)")
+    return 0 if card.complete and all(r["section"] != "error" for r in card.records) else 1
+
+
 def _one_line(exc) -> str:
     """An error message on one line (a message quoting a user's text may contain line breaks)."""
     return " ".join(str(exc).split())
@@ -595,6 +634,8 @@ def main(argv=None) -> int:
             return _cmd_attack(args)
         if args.verb == "paradox":
             return _cmd_paradox(args)
+        if args.verb == "audit":
+            return _cmd_audit(args)
         raise _UsageError(f"unknown verb {args.verb!r}")
     except _UsageError as exc:
         print(f"smale18: error: {_one_line(exc)} (see smale18 --help)", file=sys.stderr)

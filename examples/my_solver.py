@@ -14,3 +14,10 @@ def ista(inp, lam=0.1, steps=500):
         u = x - 2 * A.T @ (A @ x - y) / L
         x = np.sign(u) * np.maximum(np.abs(u) - lam / L, 0)
     return x
+
+
+def solve(inp):
+    """ISTA with the problem's own lambda when it states one (P2, P3: learnt from ``inp.problem``), else 0.1."""
+    problem = getattr(inp, "problem", None)
+    lam = float(problem.lam) if problem is not None and problem.lam is not None else 0.1
+    return ista(inp, lam=lam)

@@ -20,7 +20,8 @@ from ._errors import Smale18Error
 __all__ = ["require", "EXTRAS"]
 
 #: extra -> what ``pip install 'smale18[extra]'`` adds (pyproject.toml's optional dependencies)
-EXTRAS = {"torch": ("torch",), "onnx": ("onnx", "onnxruntime"), "sklearn": ("sklearn", "skglm")}
+EXTRAS = {"torch": ("torch",), "onnx": ("onnx", "onnxruntime"), "sklearn": ("sklearn", "skglm"),
+          "dask": ("dask", "distributed")}
 
 
 def require(module: str, extra: str):
