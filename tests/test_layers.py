@@ -225,3 +225,12 @@ def test_every_module_imports_without_the_optional_libraries():
     assert out.returncode == 0, out.stderr
     assert int(out.stdout) >= 40
     assert "blocked" not in out.stderr
+
+
+def test_every_package_folder_is_listed_for_the_wheel():
+    # an editable install finds unlisted subpackages through the mapping; a wheel would silently leave them out
+    import tomllib
+
+    listed = set(tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"])
+    folders = {_module_name(init) for folder in LAYERS for init in (ROOT / folder).rglob("__init__.py")}
+    assert folders <= listed, sorted(folders - listed)
