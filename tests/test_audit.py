@@ -153,3 +153,15 @@ def test_audit_of_a_learner_plays_the_training_set_game(tmp_path):
     assert card.complete and len(card.records) == 3
     assert all(r["verdict"] == "defeated" and r["numbers"]["trials"] == 10 for r in card.records)
     assert all(ok for _, ok, _ in recheck(str(out)))
+
+
+def test_a_raising_candidate_is_a_loss_by_rule_with_its_traceback_on_the_card(tmp_path):
+    bad = tmp_path / "bad.py"
+    bad.write_text("def solve(inp):\n    raise ValueError('my solver gave up')\n")
+    out = tmp_path / "card"
+    card = audit(f"{bad}:solve", out=str(out), max_K=1, adversary_seed=8, progress=False)
+    games = [r for r in card.records if r["test"].startswith("barrier game")]
+    assert {r["status"] for r in games} == {"rule"} and all("my solver gave up" in r["summary"] for r in games)
+    text = (out / "card.md").read_text()
+    assert "The candidate's last output:" in text and "ValueError: my solver gave up" in text
+    assert all(ok for _, ok, _ in recheck(str(out)))

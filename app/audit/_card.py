@@ -79,6 +79,8 @@ class AuditCard:
             if r is None:
                 continue
             lines += ["", f"## {r['test']}", "", f"{r['summary']} ({_STATUS.get(r['status'], r['status'])})."]
+            if r.get("tail"):
+                lines += ["", "The candidate's last output:", "", "```", r["tail"], "```"]
             if r.get("command"):
                 lines += ["", "Reproduce:", "", "```", r["command"], "```"]
         return "\n".join(lines) + "\n"

@@ -62,6 +62,8 @@ def solver_game(spec: str, problem: str, K: int, seed: int, adversary_seed: int,
     else:
         record.update(status="rule", numbers={"deepest_query": result.log.deepest},
                       summary=f"no valid output: {result.reason}")
+    if result.tail:  # the candidate's last output (e.g. its traceback), as the game reports it
+        record["tail"] = "\n".join(result.tail.rstrip().splitlines()[-8:])
     return record
 
 
