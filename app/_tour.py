@@ -41,7 +41,7 @@ def _say(text: str = "") -> None:
 
 def _section(title: str) -> None:
     print(f"\n== {title} ==", flush=True)
-    _REPORT.append({"title": title, "lines": [], "figures": []})
+    _REPORT.append({"title": title, "lines": [], "figures": [], "links": []})
 
 
 def _figure(path: str, caption: str) -> None:
@@ -74,6 +74,8 @@ def _report_text(out: str, status: str) -> str:
                 lines += [f"**{head}**", ""] + [f"- `{l}`" for l in group] + [""]
         for path, caption in sec["figures"]:
             lines += [f"![{caption}]({os.path.relpath(path, out)})", "", f"*{caption}*", ""]
+        for path, text in sec.get("links", ()):
+            lines += [f"[{text}]({os.path.relpath(path, out)})", ""]
     return "\n".join(lines)
 
 
@@ -455,10 +457,12 @@ def _audit_section(seed: int, out: str) -> bool:
     card = audit("builtin:fista", out=folder, max_K=3, seed=seed, adversary_seed=seed, progress=False)
     checks = recheck(folder)
     for line in card.headline():
-        _say(f"   {line}")
+        _say(f"   {'[certified] ' if '(certified:' in line else ''}{line}")
     agree = all(ok for _, ok, _ in checks)
     _say(f"   [certified] {sum(ok for _, ok, _ in checks)}/{len(checks)} verdicts re-derived from the evidence files; "
-         f"the card: [audit-fista/card.md](audit-fista/card.md) ({card.seconds:.1f} s)")
+         f"the card: {os.path.join(folder, 'card.md')} ({card.seconds:.1f} s)")
+    if _REPORT:
+        _REPORT[-1]["links"].append((os.path.join(folder, "card.md"), "the report card of smale18 audit builtin:fista"))
     return card.complete and agree
 
 
