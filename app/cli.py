@@ -490,7 +490,16 @@ def _cmd_attack(args) -> int:
     if args.n not in ATTACK_SIDES:
         raise Smale18Error(f"--n={args.n} must be one of {', '.join(map(str, ATTACK_SIDES))} (a power of two)")
     _check_out(args, ".png")
-    pair = demonstration_pair(n=args.n, seed=args.seed, steps=args.steps)
+    counters = {}
+
+    def step(what, done, total):
+        show = counters.setdefault(what, _progress(f"attack on the {what}, ascent steps"))
+        if show is not None:
+            show(done, total)
+
+    if not args.json and sys.stderr.isatty():
+        print("attack: training the map and building FIRENET ...", file=sys.stderr, flush=True)
+    pair = demonstration_pair(n=args.n, seed=args.seed, steps=args.steps, progress=None if args.json else step)
     if args.out:
         def write():
             with atomic_path(args.out, replace=args.force) as tmp:
@@ -525,7 +534,9 @@ def _cmd_paradox(args) -> int:
     from .paradox import paradox, paradox_figure, train_relu_classifier
 
     _check_out(args, ".png")
-    family, X, rows, stable, cert = paradox(K=args.K, seed=args.seed)
+    family, X, rows, stable, cert = paradox(K=args.K, seed=args.seed,
+                                            progress=None if args.json else _progress("paradox: networks trained "
+                                                                                      "(then the certificate)"))
     if args.out:
         y = (X[:, 1] > 0).astype(int)
 

@@ -73,10 +73,14 @@ class DemoPair:
     images: dict
 
 
-def demonstration_pair(n: int = 32, train: int | None = None, seed: int = 0, steps: int = 40) -> DemoPair:
+def demonstration_pair(n: int = 32, train: int | None = None, seed: int = 0, steps: int = 40,
+                       progress=None) -> DemoPair:
     """Build, train and attack the pair (see the module docstring); ``train`` defaults to ``m - 13`` images, just
     below the number of measurements m, where the exact fit is most ill-posed. ``n`` one of :data:`SIDES`, ``train``
-    None or an integer in [1, m - 1], ``seed`` in [0, 2^32 - 1], ``steps`` in [1, 1000]."""
+    None or an integer in [1, m - 1], ``seed`` in [0, 2^32 - 1], ``steps`` in [1, 1000]; ``progress(what, done,
+    total)``, if given, is called after each ascent step of the two attacks."""
+    if progress is not None and not callable(progress):
+        raise Smale18Error(f"progress={short_repr(progress)} must be None or callable as progress(what, done, total)")
     if isinstance(n, (bool, np.bool_)) or not isinstance(n, (int, np.integer)) or n not in SIDES:
         raise Smale18Error(f"n={short_repr(n)} must be one of {', '.join(map(str, SIDES))}")
     n = int(n)
@@ -100,8 +104,11 @@ def demonstration_pair(n: int = 32, train: int | None = None, seed: int = 0, ste
     fnet = fn.network()
     firenet_error = float(np.linalg.norm(fnet.forward(y) - x) / np.linalg.norm(x))
     radius = 0.05 * float(np.linalg.norm(y))
-    att_t = worst_case_perturbation(trained, op, x, lam=0.0, steps=steps, lr=0.5 * radius, radius=radius, seed=seed)
-    att_f = worst_case_perturbation(fnet, op, x, lam=0.0, steps=steps, lr=0.5 * radius, radius=radius, seed=seed)
+    # progress(what, done, total), if given, hears about each ascent step of the two attacks
+    att_t = worst_case_perturbation(trained, op, x, lam=0.0, steps=steps, lr=0.5 * radius, radius=radius, seed=seed,
+                                    progress=None if progress is None else lambda d, t: progress("trained map", d, t))
+    att_f = worst_case_perturbation(fnet, op, x, lam=0.0, steps=steps, lr=0.5 * radius, radius=radius, seed=seed,
+                                    progress=None if progress is None else lambda d, t: progress("FIRENET", d, t))
     bound_t = lipschitz_upper(trained)
     bound_f = lipschitz_upper(fnet, fn.layer_norm_bounds(fnet))
     images = {

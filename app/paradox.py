@@ -111,11 +111,15 @@ class ParadoxRow:
     certified_stable: bool
 
 
-def paradox(K: int = 200, widths_list=((4,), (8,), (16,), (8, 8)), seed: int = 0, iterations: int = 1500):
+def paradox(K: int = 200, widths_list=((4,), (8,), (16,), (8, 8)), seed: int = 0, iterations: int = 1500,
+            progress=None):
     """Train each fixed architecture, count its witnesses exactly; certify the variable-width network.
 
     ``K`` an integer in ``[2, MAX_K]``, ``widths_list`` 1 to 16 width tuples (see :func:`train_relu_classifier`),
-    ``seed`` in ``[0, 2^32 - 1]``, ``iterations`` in ``[1, 100000]``."""
+    ``seed`` in ``[0, 2^32 - 1]``, ``iterations`` in ``[1, 100000]``; ``progress(done, total)``, if given, is called
+    as the networks are trained and the stable one certified."""
+    if progress is not None and not callable(progress):
+        raise Smale18Error(f"progress={short_repr(progress)} must be None or callable as progress(done, total)")
     K = check_int_range(K, "K", 2, MAX_K)
     if isinstance(widths_list, (str, bytes, dict)) or not hasattr(widths_list, "__len__") \
             or not 1 <= len(widths_list) <= MAX_NETWORKS:
@@ -128,14 +132,20 @@ def paradox(K: int = 200, widths_list=((4,), (8,), (16,), (8, 8)), seed: int = 0
     X, y = family.sample(3, seed=seed)
     Xv, yv = family.sample(2, seed=seed + 1)
     rows = []
-    for widths in widths_list:
+    for i, widths in enumerate(widths_list):
+        if progress is not None:
+            progress(i, len(widths_list) + 1)  # the networks, then the certificate of the stable one
         net = train_relu_classifier(X, y, widths, iterations=iterations, seed=seed)
         rep = witnesses(net, family, X)
         acc = float(np.mean((net.forward(X) > 0.5) == y))
         vacc = float(np.mean((net.forward(Xv) > 0.5) == yv))
         rows.append(ParadoxRow(f"ReLU {widths}", tuple(widths), acc, vacc, rep.count, rep.guaranteed, rep.n, False))
+    if progress is not None:
+        progress(len(widths_list), len(widths_list) + 1)
     stable = stable_network(family)
     cert = certify_stable(stable, family, np.vstack([X, Xv]))
+    if progress is not None:
+        progress(len(widths_list) + 1, len(widths_list) + 1)
     rep = witnesses(stable, family, X)
     acc = float(np.mean((stable.forward(X) > 0.5) == y))
     vacc = float(np.mean((stable.forward(Xv) > 0.5) == yv))

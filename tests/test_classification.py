@@ -158,3 +158,11 @@ def test_witness_guarantee_holds_for_any_subset_of_intervals(seed, widths, ks):
     assert rep.alternations == alternations
     assert rep.guaranteed == max(0, -(-(alternations - 2 * rep.P + 1) // 2))
     assert rep.count >= rep.guaranteed
+
+
+def test_the_paradox_reports_its_progress():
+    from smale18.app.paradox import paradox
+
+    calls = []
+    paradox(K=20, widths_list=((4,), (8,)), iterations=20, progress=lambda done, total: calls.append((done, total)))
+    assert calls == [(0, 3), (1, 3), (2, 3), (3, 3)]

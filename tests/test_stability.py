@@ -123,3 +123,14 @@ def test_firenet_layer_bounds_use_the_float_scales_the_layers_apply(eps0):
     assert bounds[id(affine[-1].W)] >= Fraction(abs(1 / (f.inner * f.alphas()[-1])))
     for layer in affine[1:-1:2]:
         assert bounds[id(layer.R)] >= Fraction(float(np.max(np.abs(layer.R))))
+
+
+def test_the_attack_reports_its_progress_step_by_step():
+    rng = np.random.default_rng(0)
+    M = rng.standard_normal((5, 5))
+    calls = []
+    worst_case_perturbation(lambda y: M @ y, np.eye(5), rng.standard_normal(5), steps=7, radius=0.1,
+                            progress=lambda done, total: calls.append((done, total)))
+    assert calls == [(k, 7) for k in range(1, 8)]
+    with pytest.raises(Smale18Error, match="progress"):
+        worst_case_perturbation(lambda y: M @ y, np.eye(5), rng.standard_normal(5), steps=2, progress="yes")

@@ -58,10 +58,12 @@ def worst_case_perturbation(
     seed: int = 0,
     vjp: Callable | None = None,
     fd_directions: int = 8,
+    progress: Callable[[int, int], None] | None = None,
 ) -> AttackResult:
     """Search ``r`` maximising ``J(r)`` (see the module docstring); ``reconstruct`` maps measurements to signals.
 
     ``vjp(y, g)`` returns ``J_Psi(y)^T g``; for a :class:`~smale18.verify.nets.Network` it is taken from the network.
+    ``progress(done, steps)``, if given, is called after each ascent step.
     The ascent starts from a small random ``r`` (seeded); with ``radius``, ``r`` is projected onto the ball after each
     step. ``A`` is a numpy matrix, an object with ``matvec``/``rmatvec`` and ``shape`` (scipy ``LinearOperator``,
     pylops), or one with ``A``/``A_adjoint`` on batch-first torch tensors (deepinv physics; ``x`` is then one signal
@@ -92,8 +94,12 @@ def worst_case_perturbation(
         diff = reconstruct(apply(x + r)) - base
         return 0.5 * float(np.vdot(diff, diff).real) - 0.5 * lam * float(np.vdot(r, r).real), diff
 
+    if progress is not None and not callable(progress):
+        raise Smale18Error("progress must be None or callable as progress(done, total)")
     history = []
-    for _ in range(steps):
+    for step in range(steps):
+        if progress is not None and step:
+            progress(step, steps)
         val, diff = objective(r)
         history.append(val)
         if vjp is not None:
@@ -115,6 +121,8 @@ def worst_case_perturbation(
                 r = r * (radius / n)
     val, diff = objective(r)
     history.append(val)
+    if progress is not None:
+        progress(steps, steps)
     meas = float(np.linalg.norm(apply(r)))
     out = float(np.linalg.norm(diff))
     return AttackResult(r, float(np.linalg.norm(r)), meas, out, out / meas if meas > 0 else float("inf"),
