@@ -86,20 +86,31 @@ def _plt():
 
 
 def game_figure(results, K: int, path: str) -> str:
-    """Certified distance lower bounds of each candidate's output against 10^-K and 10^-(K-1)."""
+    """Each candidate's certified distance to the minimisers against the accuracy it was judged at: for a defeated
+    candidate the lower end of the enclosure (the distance is at least this), for one not defeated the upper end (at
+    most this); a short black line over each bar marks its own accuracy ``10^-digits``."""
     plt = _plt()
-    names = [r.candidate.replace("builtin:", "") + ("" if r.digits == K else f"\n(judged at 10^-{r.digits})")
+    names = [r.candidate.replace("builtin:", "") + ("" if r.digits == K else f"\nat $10^{{-{r.digits}}}$")
              for r in results]
-    lows = [float(r.distance.lower) if r.distance is not None else np.nan for r in results]
-    fig, ax = plt.subplots(figsize=(7, 3.4), dpi=110)
-    ax.bar(names, lows, color=["tab:red" if r.outcome.value == "defeated" else "tab:green" for r in results])
-    ax.axhline(10.0**-K, color="k", ls="--", lw=1, label=f"10^-{K} (no algorithm on the class)")
-    ax.axhline(10.0 ** -(K - 1), color="gray", ls=":", lw=1, label=f"10^-{K - 1}")
+    defeated = [r.outcome.value == "defeated" for r in results]
+    heights = [np.nan if r.distance is None else float(r.distance.lower if d else r.distance.upper)
+               for r, d in zip(results, defeated)]
+    fig, ax = plt.subplots(figsize=(8.6, 3.8), dpi=110)
+    x = np.arange(len(results))
+    ax.bar(x, heights, width=0.6, color=["tab:red" if d else "tab:green" for d in defeated])
+    for xi, r in zip(x, results):
+        ax.hlines(10.0 ** -r.digits, xi - 0.4, xi + 0.4, color="k", lw=2)
+    ax.set_xticks(x, names, fontsize=8)
     ax.set_yscale("log")
-    ax.set_ylabel("certified dist(output, Xi) >=")
-    ax.set_title(f"Barrier game on Omega_{K} (square-root LASSO): red = defeated at its accuracy, green = not",
-                 fontsize=9)
-    ax.legend(fontsize=7)
+    ax.set_ylabel("certified distance of the output\nto the minimisers", fontsize=8)
+    ax.set_title(f"The barrier game on $\\Omega_{K}$ (square-root LASSO), each candidate sealed", fontsize=9)
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    ax.legend(handles=[Patch(color="tab:red", label="defeated: distance $\\geq$ bar > its accuracy"),
+                       Patch(color="tab:green", label="not defeated: distance $\\leq$ bar $\\leq$ its accuracy"),
+                       Line2D([], [], color="k", lw=2, label="the accuracy it was judged at")],
+              fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
     fig.tight_layout()
     fig.savefig(path)
     plt.close(fig)

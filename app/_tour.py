@@ -241,7 +241,8 @@ def _game_section(quick: bool, seed: int, out: str) -> bool:
 
     os.makedirs(out, exist_ok=True)
     _figure(game_figure(results, K, os.path.join(out, "game.png")),
-            "certified distance of each output to the minimiser set of the committed member")
+            "each candidate's certified distance to the minimisers of the member the adversary committed to (red: at "
+            "least the bar, above its accuracy, the black line; green: at most the bar, below it)")
     trials = 40 if quick else 200
     rnd = play(builtin("random", omega), omega, trials=trials, seed=seed, adversary_seed=seed)
     _say(f"   builtin:random, {trials} trials: [observed] success rate {rnd.success_rate:.3f}, Clopper-Pearson 95% "
