@@ -202,17 +202,32 @@ def paradox_figure(family: StripeFamily, net: ReLUNet, stable: ReLUNet, X: np.nd
     x2 = np.linspace(-0.02, float(family.delta) + 0.02, 200)
     T, Z = np.meshgrid(t, x2)
     pts = np.stack([T.ravel(), Z.ravel()], axis=1)
-    fig, axes = plt.subplots(1, 2, figsize=(12, 3.6), dpi=110)
-    for ax, model, title in ((axes[0], net, "trained fixed-width ReLU net"), (axes[1], stable, "trapezoids (stable)")):
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    fig, axes = plt.subplots(1, 2, figsize=(12, 4.2), dpi=110)
+    widths = ", ".join(map(str, net.hidden_widths))
+    titles = (f"ReLU net of fixed widths ({widths}), trained (Adam): it learnt the false feature x2,\n"
+              "so moving a point by delta/2 across the dashed line flips its label",
+              f"trapezoid network, width {stable.hidden_widths[0]} (grows with K): it follows the stripes of x1,\n"
+              "certified equal to the true label on every point's eps/2-neighbourhood")
+    for ax, model, title in ((axes[0], net, titles[0]), (axes[1], stable, titles[1])):
         ax.contourf(T, Z, (model.forward(pts) > 0.5).reshape(T.shape), levels=[-0.5, 0.5, 1.5], cmap="coolwarm",
                     alpha=0.35)
         sel = X[:, 0] <= 0.2
         ax.scatter(X[sel, 0], X[sel, 1], c=(X[sel, 1] > 0), cmap="coolwarm", s=6)
         ax.axhline(float(family.delta) / 2, color="k", lw=0.6, ls="--")
-        ax.set_xlabel("x1 (true feature)")
+        ax.set_xlabel("x1 (true feature: the label is the parity of its stripe)")
         ax.set_ylabel("x2 (false feature)")
-        ax.set_title(title, fontsize=9)
-    fig.tight_layout()
+        ax.set_title(title, fontsize=8)
+    cmap = plt.get_cmap("coolwarm")
+    fig.legend(handles=[Patch(color=cmap(1.0), alpha=0.35, label="region the network labels 1"),
+                        Patch(color=cmap(0.0), alpha=0.35, label="region the network labels 0"),
+                        Line2D([], [], marker="o", ls="none", color=cmap(1.0), ms=4, label="training point, label 1"),
+                        Line2D([], [], marker="o", ls="none", color=cmap(0.0), ms=4, label="training point, label 0"),
+                        Line2D([], [], color="k", lw=0.6, ls="--", label="x2 = delta/2")],
+               loc="lower center", ncol=5, fontsize=7, frameon=False)
+    fig.tight_layout(rect=(0, 0.06, 1, 1))
     fig.savefig(path)
     plt.close(fig)
     return path
