@@ -34,6 +34,8 @@ class ImageReconstruction:
     seconds: float
     seconds_per_iteration: float
     sampling_fraction: float
+    mask: np.ndarray | None = None  # the sampling mask (DC at the corner, as fft2 has it)
+    transform: str = "fourier"
 
 
 def reconstruct_phantom(n: int = 256, fraction: float = 0.25, restarts: int = 12, inner: int = 25, seed: int = 0,
@@ -73,7 +75,7 @@ def reconstruct_phantom(n: int = 256, fraction: float = 0.25, restarts: int = 12
     errors = tuple(float(np.linalg.norm(A.synthesis(h) - img) / norm) for h in hist)
     zf = A.synthesis(A.rmatvec(y))
     return ImageReconstruction(img, zf, A.synthesis(hist[-1]), errors, float(np.linalg.norm(zf - img) / norm),
-                               seconds, seconds / (restarts * inner), float(mask.mean()))
+                               seconds, seconds / (restarts * inner), float(mask.mean()), mask, transform)
 
 
 def reconstruction_figure(rec: ImageReconstruction, path: str) -> str:
@@ -87,18 +89,27 @@ def reconstruction_figure(rec: ImageReconstruction, path: str) -> str:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(1, 4, figsize=(14, 3.6), dpi=110)
-    panels = [(rec.image, "original"), (rec.zero_filled, f"zero-filled ({rec.zero_filled_error:.1%})"),
-              (rec.firenet, f"FIRENET ({rec.errors[-1]:.1%})")]
-    for ax, (im, title) in zip(axes, panels):
+    n = rec.image.shape[0]
+    fig, axes = plt.subplots(1, 5, figsize=(17, 3.9), dpi=110)
+    if rec.mask is not None:
+        axes[0].imshow(np.fft.fftshift(rec.mask), cmap="gray_r", interpolation="nearest")
+    name = {"fourier": "Fourier", "dct": "DCT", "hadamard": "Hadamard"}.get(rec.transform, rec.transform)
+    axes[0].set_title(f"sampling mask: {rec.sampling_fraction:.0%} of the {name} coefficients\n(black = sampled; "
+                      "low frequencies in the centre)", fontsize=8)
+    panels = [(rec.image, f"original ({n}x{n}, intensities in [0, 1])"),
+              (rec.zero_filled, f"zero-filled: error {rec.zero_filled_error:.1%}"),
+              (rec.firenet, f"FIRENET: error {rec.errors[-1]:.1%}\n(real wavelet coefficients)")]
+    for ax, (im, title) in zip(axes[1:4], panels):
         ax.imshow(im, cmap="gray", vmin=0, vmax=1)
-        ax.set_title(title, fontsize=9)
+        ax.set_title(title, fontsize=8)
+    for ax in axes[:4]:
         ax.axis("off")
-    axes[3].semilogy(range(len(rec.errors)), rec.errors, "o-", ms=3)
-    axes[3].set_xlabel("restart")
-    axes[3].set_ylabel("relative error (observed)")
-    axes[3].set_title(f"{rec.sampling_fraction:.0%} Fourier samples", fontsize=9)
-    axes[3].grid(True, which="both", alpha=0.3)
+    axes[4].semilogy(range(len(rec.errors)), rec.errors, "o-", ms=3)
+    axes[4].set_xlabel("restart")
+    axes[4].set_ylabel("relative error ||x_k - x|| / ||x|| (observed)", fontsize=8)
+    axes[4].set_title("FIRENET's error per restart", fontsize=8)
+    axes[4].xaxis.get_major_locator().set_params(integer=True)
+    axes[4].grid(True, which="both", alpha=0.3)
     fig.tight_layout()
     fig.savefig(path)
     plt.close(fig)
