@@ -20,7 +20,9 @@ def test_learners_are_forced_to_read_more_than_M(problem, K):
     M = 48
     sep = play_training(LEARNERS["separating"](omega, M), omega, M=M, trials=30)
     assert sep.misses == 0 and sep.read_more == 30  # it reaches K-1 digits, by reading beyond M every time
-    bounded = play_training(LEARNERS["bounded"](omega, M), omega, M=M, trials=200, seed=1)
+    # a fixed adversary seed: with a fresh secret one the count of wins is itself random and the one-sided 95 % test
+    # may reject in up to 5 % of runs (83/200 wins against the bound 1/2 was seen once in CI here)
+    bounded = play_training(LEARNERS["bounded"](omega, M), omega, M=M, trials=200, seed=1, adversary_seed=K)
     assert bounded.read_more == 0 and bounded.outcome is Outcome.DEFEATED
     assert bounded.cp_upper >= float(bounded.bound) - bounded.eta_upper  # consistent with >= 1/2 - eta
     assert bounded.eta_hat == 0
