@@ -360,23 +360,10 @@ MAX_FILE_BYTES = 64 << 20
 
 def _read_text(path: str, what: str) -> str:
     """A regular file's text, at most MAX_FILE_BYTES (a FIFO, a device or a larger file is refused)."""
-    import os
-    import stat
+    from smale18.oracle._files import read_regular_file
 
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
-        try:
-            st = os.fstat(fd)
-            if not stat.S_ISREG(st.st_mode):
-                raise Smale18Error(f"{what} {path!r} is not a regular file")
-            if st.st_size > MAX_FILE_BYTES:
-                raise Smale18Error(f"{what} {path!r} has {st.st_size} bytes, more than the limit of {MAX_FILE_BYTES}")
-            data = os.read(fd, MAX_FILE_BYTES + 1)
-        finally:
-            os.close(fd)
-        return data.decode("utf-8")
-    except OSError as exc:
-        raise Smale18Error(f"cannot read {what} {path!r}: {exc.strerror}") from None
+        return read_regular_file(path, MAX_FILE_BYTES, what).decode("utf-8")
     except UnicodeDecodeError:
         raise Smale18Error(f"{what} {path!r} is not a text (JSON) file") from None
 

@@ -165,3 +165,18 @@ def test_a_raising_candidate_is_a_loss_by_rule_with_its_traceback_on_the_card(tm
     text = (out / "card.md").read_text()
     assert "The candidate's last output:" in text and "ValueError: my solver gave up" in text
     assert all(ok for _, ok, _ in recheck(str(out)))
+
+
+def test_recheck_reads_only_bounded_files_of_the_card_folder(tmp_path):
+    from smale18.oracle import Smale18Error
+
+    out = tmp_path / "card"
+    audit("builtin:fista", out=str(out), max_K=1, adversary_seed=1, progress=False)
+    card = json.loads((out / "card.json").read_text())
+    card["records"][0]["evidence_file"] = "../../outside.json"  # a card may not point outside its folder
+    (out / "card.json").write_text(json.dumps(card))
+    with pytest.raises(Smale18Error, match="not a file name of the card's folder"):
+        recheck(str(out))
+    (out / "card.json").write_text('{"records": [], "records": []}')  # strict JSON: duplicate keys refused
+    with pytest.raises(Smale18Error, match="duplicate"):
+        recheck(str(out))

@@ -68,8 +68,11 @@ def solver_game(spec: str, problem: str, K: int, seed: int, adversary_seed: int,
 
 
 def _sha256(path: str) -> str:
-    with open(path, "rb") as fh:
-        return hashlib.sha256(fh.read()).hexdigest()
+    """SHA-256 of the network file, read as from_onnx reads it (a regular file, at most its size limit)."""
+    from smale18.oracle._files import read_regular_file
+    from smale18.verify.nets import MAX_FILE_BYTES
+
+    return hashlib.sha256(read_regular_file(path, MAX_FILE_BYTES, "ONNX file")).hexdigest()
 
 
 def onnx_lipschitz(path: str) -> dict:

@@ -13,8 +13,8 @@
 
 from __future__ import annotations
 
-import json
 import os
+import re
 from fractions import Fraction
 
 import numpy as np
@@ -77,16 +77,34 @@ def _accuracy(content: dict, record: dict) -> tuple[bool, str]:
                                                      f"re-derived (Theorem 2), reached on {reached}")
 
 
+#: the largest card or evidence file read back (a card's evidence is a few MB at most)
+MAX_EVIDENCE_BYTES = 64 << 20
+
+
+def _read_json(out: str, name, what: str):
+    """A JSON file of the card's folder: a plain file name (no path), a regular file of at most MAX_EVIDENCE_BYTES,
+    strict JSON (no NaN, no duplicate keys, bounded nesting)."""
+    from smale18.oracle import Smale18Error
+    from smale18.oracle._files import read_regular_file
+    from smale18.oracle._strict_json import loads_strict
+
+    if not isinstance(name, str) or re.fullmatch(r"[A-Za-z0-9_.-]{1,128}\.json", name) is None:
+        raise Smale18Error(f"{what}: {name!r} is not a file name of the card's folder")
+    data = read_regular_file(os.path.join(out, name), MAX_EVIDENCE_BYTES, what)
+    try:
+        return loads_strict(data.decode("utf-8"), what, 64)
+    except UnicodeDecodeError:
+        raise Smale18Error(f"{what} {name!r} is not a text (JSON) file") from None
+
+
 def recheck_folder(out: str) -> list[tuple[str, bool, str]]:
     """``(test, agrees, what was re-derived)`` for every record of ``out/card.json`` that ran."""
-    with open(os.path.join(out, "card.json")) as fh:
-        card = json.load(fh)
+    card = _read_json(out, "card.json", "audit card")
     checks = []
     for r in card["records"]:
         if r is None or not r.get("evidence_file"):
             continue
-        with open(os.path.join(out, r["evidence_file"])) as fh:
-            content = json.load(fh)
+        content = _read_json(out, r["evidence_file"], "evidence file")
         if r["test"] == "accuracy on certified instances":
             ok, why = _accuracy(content, r)
         elif r["section"] in ("solver", "learner"):
@@ -103,14 +121,13 @@ def recheck_folder(out: str) -> list[tuple[str, bool, str]]:
             ok = [list(p) for p in report.points] == content["points"] and report.count == r["numbers"]["flipped"]
             why = f"{report.count} flips re-confirmed in exact arithmetic"
         elif r["test"] == "Lipschitz bound":
-            import hashlib
-
             from smale18.verify.nets import from_onnx
             from smale18.verify.stability import lipschitz_upper
 
+            from ._jobs import _sha256
+
             path = card["subject"]
-            with open(path, "rb") as fh:
-                same_file = hashlib.sha256(fh.read()).hexdigest() == content["onnx_sha256"]
+            same_file = _sha256(path) == content["onnx_sha256"]
             bound = lipschitz_upper(from_onnx(path))
             ok, why = same_file and str(bound) == content["bound"], f"recomputed bound {float(bound):.6g}"
         else:  # attack

@@ -33,11 +33,22 @@ def _failed(job: Job, exc: BaseException) -> dict:
             "summary": f"the job failed: {type(exc).__name__}: {first}", "evidence": None, "command": ""}
 
 
+def _collect(completed, futures: dict, jobs: list[Job], results: list, progress) -> None:
+    """Store each finished future's record (or the failure) in ``results`` as ``completed`` yields it."""
+    for done, future in enumerate(completed, 1):
+        i = futures[future]
+        try:
+            results[i] = future.result()
+        except Exception as exc:  # noqa: BLE001 - a failed job is reported, not raised
+            results[i] = _failed(jobs[i], exc)
+        if progress:
+            progress(done, len(jobs), jobs[i].label)
+
+
 def run_jobs(jobs: list[Job], deadline: float, scheduler: str | None = None, workers: int = 2,
              progress=None) -> list[dict | None]:
     """Records in the order of ``jobs`` (None: not run before the deadline)."""
     results: list[dict | None] = [None] * len(jobs)
-    done = 0
     if scheduler is not None:
         from smale18.oracle._extras import require
 
@@ -46,15 +57,8 @@ def run_jobs(jobs: list[Job], deadline: float, scheduler: str | None = None, wor
             futures = {client.submit(_call, job, pure=False, key=f"smale18-audit-{i}-{job.fn}"): i
                        for i, job in enumerate(jobs)}
             try:
-                for future in distributed.as_completed(futures, timeout=max(1.0, deadline - time.monotonic())):
-                    i = futures[future]
-                    try:
-                        results[i] = future.result()
-                    except Exception as exc:  # noqa: BLE001 - a failed job is reported, not raised
-                        results[i] = _failed(jobs[i], exc)
-                    done += 1
-                    if progress:
-                        progress(done, len(jobs), jobs[i].label)
+                _collect(distributed.as_completed(futures, timeout=max(1.0, deadline - time.monotonic())), futures,
+                         jobs, results, progress)
             except distributed.TimeoutError:
                 pass
             for future in futures:
@@ -65,15 +69,8 @@ def run_jobs(jobs: list[Job], deadline: float, scheduler: str | None = None, wor
     try:
         futures = {pool.submit(_call, job): i for i, job in enumerate(jobs)}
         try:
-            for future in cf.as_completed(futures, timeout=max(1.0, deadline - time.monotonic())):
-                i = futures[future]
-                try:
-                    results[i] = future.result()
-                except Exception as exc:  # noqa: BLE001
-                    results[i] = _failed(jobs[i], exc)
-                done += 1
-                if progress:
-                    progress(done, len(jobs), jobs[i].label)
+            _collect(cf.as_completed(futures, timeout=max(1.0, deadline - time.monotonic())), futures, jobs, results,
+                     progress)
         except cf.TimeoutError:
             pass
     finally:

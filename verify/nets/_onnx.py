@@ -34,7 +34,6 @@ from __future__ import annotations
 
 import math
 import os
-import stat
 import tempfile
 
 import numpy as np
@@ -42,6 +41,7 @@ import numpy as np
 from smale18.oracle import Smale18Error
 from smale18.oracle._errors import short_repr
 from smale18.oracle._extras import require
+from smale18.oracle._files import read_regular_file
 
 from ._checks import exact_float64_array
 from ._layers import Affine, BallProjection, ReLU, Sigmoid, SoftThreshold, Tanh
@@ -276,19 +276,7 @@ def _read_source(source, max_bytes: int) -> bytes:
                            f"{type(source).__name__}") from None
     if not isinstance(path, str):
         raise Smale18Error("source must be a file name (str) or bytes")
-    try:
-        info = os.stat(path)
-        if not stat.S_ISREG(info.st_mode):
-            raise Smale18Error(f"{path!r} is not a regular file")
-        if info.st_size > max_bytes:
-            raise Smale18Error(f"{path!r} has {info.st_size} bytes; at most {max_bytes} are read")
-        with open(path, "rb") as fh:
-            data = fh.read(max_bytes + 1)
-    except OSError as exc:
-        raise Smale18Error(f"cannot read {path!r}: {exc.strerror or type(exc).__name__}") from None
-    if len(data) > max_bytes:
-        raise Smale18Error(f"{path!r} has more than {max_bytes} bytes")
-    return data
+    return read_regular_file(path, max_bytes, "ONNX file")
 
 
 def _printable(text) -> str:
