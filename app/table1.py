@@ -113,14 +113,9 @@ def _training_set(member, n, samples, rng):
     return np.round(Y * grid) / grid, X
 
 
-def table1(quick: bool = False, seed: int = 0, progress=None, ns=NS, samples: int | None = None,
-           iterations: int | None = None) -> list[Table1Row]:
-    """Compute the 18 entries (9 rows). ``quick`` trains LISTA on fewer samples and iterations; ``ns`` restricts the
-    precisions (the tour's quick mode shows n = 10 only).
-
-    Bounds (each keeps the work finite): ``seed`` in ``[0, 2^32 - 1]``; ``ns`` 1 to 8 distinct precisions in
-    ``[1, 60]`` (float64 inputs: finer grids are the same numbers); ``samples`` in ``[1, 100000]``; ``iterations`` in
-    ``[1, 100000]``; ``progress`` None or a callable taking each row."""
+def checked_arguments(quick, seed, progress, ns, samples, iterations) -> tuple:
+    """``(seed, ns, samples, iterations)`` of :func:`table1` checked, with the defaults filled in (a Smale18Error
+    naming the argument otherwise)."""
     if not isinstance(quick, bool):
         raise Smale18Error(f"quick={short_repr(quick)} must be True or False")
     seed = check_int_range(seed, "seed", 0, MAX_SEED)
@@ -129,10 +124,22 @@ def table1(quick: bool = False, seed: int = 0, progress=None, ns=NS, samples: in
     if isinstance(ns, (str, bytes, dict)) or not hasattr(ns, "__len__") or not 1 <= len(ns) <= 8:
         raise Smale18Error(f"ns={short_repr(ns)} must be a sequence of 1 to 8 precisions")
     ns = tuple(check_int_range(n, "ns", 1, MAX_N) for n in ns)
-    rows = []
     samples = (2000 if quick else 8000) if samples is None else check_int_range(samples, "samples", 1, MAX_SAMPLES)
     iterations = ((800 if quick else 3000) if iterations is None
                   else check_int_range(iterations, "iterations", 1, MAX_ITERATIONS))
+    return seed, ns, samples, iterations
+
+
+def table1(quick: bool = False, seed: int = 0, progress=None, ns=NS, samples: int | None = None,
+           iterations: int | None = None) -> list[Table1Row]:
+    """Compute the 18 entries (9 rows). ``quick`` trains LISTA on fewer samples and iterations; ``ns`` restricts the
+    precisions (the tour's quick mode shows n = 10 only).
+
+    Bounds (each keeps the work finite): ``seed`` in ``[0, 2^32 - 1]``; ``ns`` 1 to 8 distinct precisions in
+    ``[1, 60]`` (float64 inputs: finer grids are the same numbers); ``samples`` in ``[1, 100000]``; ``iterations`` in
+    ``[1, 100000]``; ``progress`` None or a callable taking each row."""
+    seed, ns, samples, iterations = checked_arguments(quick, seed, progress, ns, samples, iterations)
+    rows = []
     for K in KS:
         omega = Smale18Class("P3", K)
         for n in ns:

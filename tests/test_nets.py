@@ -226,3 +226,55 @@ def test_ball_evaluation_refuses_inputs_float64_would_round():
             net.forward_ball(y)
     exact = net.forward_ball(np.array([2**52 + 1, 0, 0]))  # an integer float64 holds: fine
     assert exact.nrows() == net.N
+
+
+# -- the paper's restart schedule (proofs_notes/firenet.md, "Two parametrisations") -----------------------------------
+def _paper_firenet(A, y, lam, p, restarts, eps0, delta, L, tau, sigma):
+    """FIRENET written from THEORY §4 as the paper states it: eps updated before use, alpha = 2L/(p eps)."""
+    psi, eps = np.zeros(A.shape[1]), eps0
+    for _ in range(restarts):
+        eps = (delta + eps) / np.e
+        alpha = 2 * L / (p * eps)
+        x, z, total = alpha * psi, np.zeros(A.shape[0]), np.zeros(A.shape[1])
+        for _ in range(p):
+            u = x - tau * A.T @ z
+            x_new = np.sign(u) * np.maximum(np.abs(u) - tau * lam, 0)
+            w = z + sigma * A @ (2 * x_new - x) - sigma * alpha * y
+            z = w / max(1.0, np.linalg.norm(w))
+            x, total = x_new, total + x_new
+        psi = total / p / alpha
+    return psi
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_the_paper_schedule_reproduces_the_paper_iteration(seed):
+    rng = np.random.default_rng(seed)
+    A = rng.standard_normal((12, 20)) * rng.uniform(0.5, 5)
+    y = A @ np.where(rng.random(20) < 0.2, rng.standard_normal(20), 0) + 1e-3 * rng.standard_normal(12)
+    L = float(np.linalg.norm(A, 2))
+    eps0, delta, p, restarts = float(np.linalg.norm(y)), 1e-6, 30, 15
+    net = firenet(A, lam=0.3, restarts=restarts, inner=p, eps0=eps0, delta=delta, schedule="paper", schedule_norm=L)
+    ref = _paper_firenet(A, y, 0.3, p, restarts, eps0, delta, L, net.tau, net.sigma)
+    assert np.linalg.norm(net.run(y) - ref) <= 1e-12 * np.linalg.norm(ref)
+    assert net.paper_schedule == (eps0, delta, L)
+    # without schedule_norm the net's own certified L_A enters the paper's alpha
+    net2 = firenet(A, lam=0.3, restarts=restarts, inner=p, eps0=eps0, delta=delta, schedule="paper")
+    assert net2.paper_schedule[2] == float(net2.L_A)
+    # and the smale18 parametrisation with the converted pair is the same net
+    scale = p / (2 * np.e * L)
+    net3 = firenet(A, lam=0.3, restarts=restarts, inner=p, eps0=scale * (eps0 + delta), delta=scale * delta,
+                   L_A=net.L_A)
+    assert np.allclose(net3.alphas(), net.alphas(), rtol=1e-14, atol=0)
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    (dict(schedule="Paper"), "schedule="),
+    (dict(schedule=None), "schedule="),
+    (dict(schedule_norm=2.0), "only with schedule='paper'"),
+    (dict(schedule="paper", schedule_norm=-1.0), "schedule_norm="),
+    (dict(schedule="paper", schedule_norm=float("nan")), "schedule_norm="),
+    (dict(schedule="paper", schedule_norm=1e-320, eps0=1e300), "outside the float64 range"),
+])
+def test_paper_schedule_bad_input(kwargs, match):
+    with pytest.raises(Smale18Error, match=match):
+        firenet(np.eye(3), **kwargs)

@@ -5,9 +5,11 @@ Inner block (Chambolle–Pock on ``min_x max_{||z|| <= 1} lam ||x||_{l1,w} + Re<
     x_k = S_{tau lam w}(x_{k-1} - tau A^* z_{k-1})
     z_k = P_{B_1}(z_{k-1} + sigma A(2 x_k - x_{k-1}) - sigma y)           output: mean of x_1 .. x_p
 
-Restarts (THEORY §4; the layers in ``proofs_notes/firenet.md``, Theorem 2 in ``proofs_notes/firenet_bound.md``): ``psi_0 = 0``, ``eps_0`` given, and for
-``k = 0 .. n-1``: ``alpha_k = sqrt(tau/sigma)/eps_k``, ``psi_{k+1} = InnerBlock(alpha_k y, alpha_k psi_k, p)/alpha_k``,
-``eps_{k+1} = eps_k/e + delta``.
+Restarts (the layers in ``proofs_notes/firenet.md``, Theorem 2 in ``proofs_notes/firenet_bound.md``): ``psi_0 = 0``,
+``eps_0`` given, and for ``k = 0 .. n-1``: ``alpha_k = sqrt(tau/sigma)/eps_k``,
+``psi_{k+1} = InnerBlock(alpha_k y, alpha_k psi_k, p)/alpha_k``, ``eps_{k+1} = eps_k/e + delta``. This is a
+reparametrisation of the paper's schedule (THEORY §4: ``eps`` updated before use, ``alpha = 2 L_A/(p eps)``), not the
+paper's own numbers; ``firenet(..., schedule="paper")`` takes the paper's ``eps0, delta`` and converts them exactly.
 
 :func:`firenet` builds the explicit network (two affine layers and two nonlinear layers per primal-dual step);
 :meth:`Firenet.run` is the float64 fast path (the same arithmetic as an iteration, no dense weights), used for large or
@@ -23,7 +25,7 @@ is :func:`smale18.verify.bounds.firenet_guarantee`)."""
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 
 import numpy as np
@@ -88,6 +90,8 @@ class Firenet:
     L_A: Fraction
     _fns: tuple = field(repr=False, default=None)
     L_A_source: str = "supplied"  # a Firenet made directly, not by firenet(): its L_A is unchecked
+    #: ``(eps0, delta, L)`` of the paper's schedule when the net was built with ``schedule="paper"``, else None
+    paper_schedule: tuple | None = None
 
     @property
     def m(self) -> int:
@@ -307,8 +311,19 @@ def firenet(
     tau: float | None = None,
     sigma: float | None = None,
     L_A: Fraction | None = None,
+    schedule: str = "smale18",
+    schedule_norm: float | None = None,
 ) -> Firenet:
     """Build a FIRENET for ``A`` (dense array or linear operator), enforcing ``tau sigma ||A||^2 < 1``.
+
+    ``schedule`` says how ``eps0`` and ``delta`` are read (``proofs_notes/firenet.md``, "Two parametrisations"):
+    ``"smale18"`` (default) as in the module docstring, ``alpha_k = sqrt(tau/sigma)/eps_k`` with ``eps_0 = eps0``;
+    ``"paper"`` as in the paper and its reference code, ``eps_k = (eps_{k-1} + delta)/e`` updated *before* use and
+    ``alpha_k = 2 L/(p eps_k)`` with ``L = schedule_norm`` (any positive number, e.g. the reference code's float
+    ``np.linalg.norm(A, 2)``) or, if it is omitted, the net's ``L_A``. A paper schedule is converted exactly (up to
+    float64 rounding of the two numbers) to ``eps0' = sqrt(tau/sigma) p (eps0 + delta)/(2 e L)``,
+    ``delta' = sqrt(tau/sigma) p delta/(2 e L)``, which give the same ``alpha_k``; the Firenet stores the converted
+    pair and records the given one in ``paper_schedule``.
 
     ``L_A >= ||A||_2``: computed with :func:`smale18.verify.balls.operator_norm_upper` (ball arithmetic) when not given;
     a given ``L_A`` (a rational: int, float, Fraction or ``"p/q"``) is *proven* to bound the norm of a dense ``A`` in
@@ -328,9 +343,25 @@ def firenet(
     Traceback (most recent call last):
     ...
     smale18.oracle._errors.Smale18Error: L_A=0.5 is not proven to be >= ||A||_2 ...
+
+    The paper's schedule gives the same step scales ``alpha_k = 2 L/(p eps_k)``:
+
+    >>> net = firenet(np.eye(2), restarts=3, inner=5, eps0=0.9, delta=1e-6, schedule="paper", schedule_norm=1.0)
+    >>> eps, alphas = 0.9, []
+    >>> for _ in range(3):
+    ...     eps = (eps + 1e-6) / math.e
+    ...     alphas.append(2 * 1.0 / (5 * eps))
+    >>> bool(np.allclose(net.alphas(), alphas, rtol=1e-14, atol=0)), net.paper_schedule
+    (True, (0.9, 1e-06, 1.0))
     """
     _op(A)
     params = _validated(A, lam, weights, restarts, inner, eps0, delta)  # cheap checks before any norm computation
+    if not isinstance(schedule, str) or schedule not in ("smale18", "paper"):
+        raise Smale18Error(f"schedule={short_repr(schedule)} must be 'smale18' or 'paper'")
+    if schedule_norm is not None:
+        if schedule != "paper":
+            raise Smale18Error("schedule_norm is the L of the paper's schedule: give it only with schedule='paper'")
+        schedule_norm = _positive(schedule_norm, "schedule_norm")
     if L_A is None:
         _check_norm_side(A)
         L, source = operator_norm_upper(A), "derived" if isinstance(A, np.ndarray) else "operator-columns"
@@ -346,7 +377,20 @@ def firenet(
             source = "checked"
         else:
             source = "supplied"
-    return _assemble(A, *params, tau, sigma, L, source)
+    net = _assemble(A, *params, tau, sigma, L, source)
+    if schedule == "paper":
+        net = _from_paper_schedule(net, float(L) if schedule_norm is None else schedule_norm)
+    return net
+
+
+def _from_paper_schedule(net: Firenet, L: float) -> Firenet:
+    """The same net with the paper's ``(eps0, delta)`` (as given to it) converted to ours; see :func:`firenet`."""
+    scale = math.sqrt(net.tau / net.sigma) * net.inner / (2 * math.e * L)
+    eps0, delta = scale * (net.eps0 + net.delta), scale * net.delta
+    if not (math.isfinite(eps0) and eps0 > 0 and math.isfinite(delta)):
+        raise Smale18Error(f"the paper's schedule eps0={net.eps0!r}, delta={net.delta!r} with L={L!r} converts to "
+                           f"eps0={eps0!r}, delta={delta!r}, outside the float64 range")
+    return replace(net, eps0=eps0, delta=delta, paper_schedule=(net.eps0, net.delta, L))
 
 
 MAX_RESTARTS = 10_000
