@@ -39,8 +39,8 @@ __all__ = [
 ]
 
 #: largest ``n`` (error bound ``2^-n``) an exact source answers or a check is asked about: 2^20 bits (the adversary's
-#: largest precision cap). At this precision ``dct2(8).approx(n)`` takes 0.7 s here and ``is_within`` on it 1.8 s
-#: (proofs_notes/oracle.md, "Bounds on the work").
+#: largest precision cap). At this precision ``dct2(8).approx(n)`` takes 0.5 s and ``is_within`` on it 1.3 s
+#: (measured on the 2-core machine; proofs_notes/oracle.md, "Bounds on the work").
 MAX_PRECISION = 1 << 20
 #: largest ``|exponent|`` of a DyadicArray (answers at ``n <= MAX_PRECISION`` sit on grids ``2^-(n+g+1)``, ``g <= 11``;
 #: the same bound as the sealed judge's wire format, ``oracle/_protocol.py``)

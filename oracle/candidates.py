@@ -219,9 +219,9 @@ def _make_sklearn_lasso(omega):
     With ``j1 = 0`` it stops after 2 sweeps on the tied member, at the vertex with all fine mass on the first fine
     column, and the adversary commits to the other (certified ``dist >= 2.96 10^-K`` for K >= 2, 0.268 at K = 1).
     With ``j1 = 1`` it must move the coarse mass from column 0 to column 1, which lowers the objective only slightly:
-    at K = 1 it gets there (then as with ``j1 = 0``), at K = 2..4 it stops at ``max_iter`` (a judged loss, ~0.7 s), and
-    at K >= 5 the gain is below its float64 gap test, so it answers the wrong coarse vertex (``dist ~ 3 10^-(K-1)``).
-    Refuses a class of another problem."""
+    at K = 1 it gets there (then as with ``j1 = 0``), at K = 2..4 it stops at ``max_iter`` (a judged loss, 0.4-0.6 s
+    in process on the 2-core machine), and at K >= 5 the gain is below its float64 gap test, so it answers the wrong
+    coarse vertex (``dist ~ 3 10^-(K-1)``). Refuses a class of another problem."""
     from .adapters._sklearn import class_candidate
 
     return class_candidate("sklearn-lasso", omega)

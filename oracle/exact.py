@@ -66,7 +66,7 @@ __all__ = [
 ]
 
 #: largest order N of the named matrices dct2, hadamard, hilbert (N^2 = MAX_ENTRIES entries); at N = 2048,
-#: ``approx(60)`` takes about 2 s here for dct2 and hadamard, 4 s for hilbert
+#: ``approx(60)`` takes 0.9 s for dct2, 0.8 s for hadamard, 1.8 s for hilbert (measured on the 2-core machine)
 MAX_ORDER = 2048
 
 

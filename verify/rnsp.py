@@ -47,8 +47,8 @@ _PREC = 64
 
 #: largest number of rows or columns of a matrix that certify, refute and check accept
 MAX_DIM = 1024
-#: largest ``m * N^2`` (the size of the ball product ``Y^T A``) that certify and check accept: 512 x 1024 checks in
-#: about 4 s on one core (proofs_notes/rnsp.md, "Limits and their cost")
+#: largest ``m * N^2`` (the size of the ball product ``Y^T A``) that certify and check accept: ``smale18 check`` of a
+#: 512 x 1024 witness takes about 5 s on the 2-core machine (proofs_notes/rnsp.md, "Limits and their cost")
 MAX_CHECK_WORK = 1 << 29
 #: largest number of slices ``C(N, d - 1)`` that :func:`nsp_constant` enumerates
 MAX_NSP_SLICES = 200_000
