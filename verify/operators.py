@@ -2,10 +2,18 @@
 
 ``A = P T W*``: ``W`` an orthonormal 2-D wavelet transform (PyWavelets, periodised), ``T`` an orthonormal transform
 (2-D Fourier, 2-D DCT-II, or Walsh–Hadamard), ``P`` the restriction to a sampling mask. The unknown is the wavelet
-coefficient vector (real); ``A*`` is the adjoint of that real-linear map (``Re`` of the complex adjoint for
-Fourier). Since ``T`` and ``W`` are orthonormal and ``P`` is a coordinate restriction, ``||A||_2 <= 1`` (closed form;
-in floating point the transforms are orthonormal up to rounding, far inside the ``2^-20`` slack FIRENET's default
-steps leave).
+coefficient vector, in one of two domains (``SampledTransform.domain``, ``proofs_notes/images.md``):
+
+* ``"real"`` (default): ``x`` in ``R^N``; ``A`` is the real-linear map ``R^N -> C^m`` and ``A*`` its adjoint for the
+  real inner product ``Re<u, v>`` on ``C^m``, which is ``Re`` of the complex adjoint (for Fourier; DCT and Hadamard
+  are real already).
+* ``"complex"``: ``x`` in ``C^N``, ``W*`` applied to real and imaginary parts; ``A`` is complex-linear and ``A*`` its
+  complex adjoint ``W T^H P^T`` — the problem of the paper's imaging experiments. For DCT and Hadamard this is the same
+  real operator on both parts (allowed; on real data its minimum equals the real problem's, see the note).
+
+Since ``T`` and ``W`` are unitary on ``C^n`` (orthonormal and, for DCT/Hadamard/wavelets, real) and ``P`` is a
+coordinate restriction, ``||A||_2 <= 1`` in both domains (closed form; in floating point the transforms are orthonormal
+up to rounding, far inside the ``2^-20`` slack FIRENET's default steps leave).
 
 Masks in levels: :func:`variable_density_mask` samples the frequency plane in concentric levels with a density that
 falls with the radius and the centre fully sampled, seeded. Sparsity levels are the wavelet scales
@@ -24,13 +32,17 @@ import scipy.fft as sfft
 import scipy.sparse.linalg as sla
 
 from smale18.oracle import Smale18Error
+from smale18.oracle._errors import short_repr
 
 #: largest image side n (n x n images, n^2 wavelet coefficients) the operators accept
 MAX_SIDE = 4096
 
+#: the coefficient domains of :class:`SampledTransform`
+DOMAINS = ("real", "complex")
+
 __all__ = [
     "SampledTransform", "variable_density_mask", "wavelet_level_map", "level_sparsities", "level_weights",
-    "coordinate_weights", "fwht2", "phantom", "MAX_SIDE",
+    "coordinate_weights", "fwht2", "phantom", "MAX_SIDE", "DOMAINS",
 ]
 
 
@@ -69,10 +81,24 @@ def fwht2(X: np.ndarray) -> np.ndarray:
 class SampledTransform:
     """``A = P T W*`` on ``n x n`` images (see the module docstring); a scipy ``LinearOperator`` via ``operator()``.
 
+    ``domain="real"`` (default): ``A`` maps real coefficients ``R^N -> C^m`` (``R^m`` for DCT/Hadamard) and
+    ``rmatvec`` is its adjoint for ``Re<., .>``: ``Re<Ax, z> = <x, A*z>``. ``domain="complex"``: ``A`` maps ``C^N ->
+    C^m`` complex-linearly and ``rmatvec`` is the complex adjoint: ``<Ax, z> = <x, A*z>``. ``||A||_2 <= 1`` in both.
+
     >>> A = SampledTransform(32, "fourier", variable_density_mask(32, 0.3, seed=0))
     >>> x = np.random.default_rng(0).standard_normal(A.N); z = np.random.default_rng(1).standard_normal(A.m) * (1+1j)
     >>> bool(abs(np.vdot(A.matvec(x), z).real - x @ A.rmatvec(z)) < 1e-10)
     True
+    >>> C = SampledTransform(32, "fourier", A.mask, domain="complex")
+    >>> xc = x + 1j * np.random.default_rng(2).standard_normal(A.N)
+    >>> C.dtype, C.rmatvec(z).dtype, bool(abs(np.vdot(z, C.matvec(xc)) - np.vdot(C.rmatvec(z), xc)) < 1e-10)
+    (<class 'numpy.complex128'>, dtype('complex128'), True)
+    >>> bool(np.allclose(A.rmatvec(z), C.rmatvec(z).real))  # the real-domain adjoint is Re of the complex one
+    True
+    >>> SampledTransform(32, "fourier", A.mask, domain="C")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    smale18.oracle._errors.Smale18Error: domain='C' must be 'real' ... or 'complex' ...
     """
 
     n: int
@@ -80,6 +106,7 @@ class SampledTransform:
     mask: np.ndarray
     wavelet: str = "haar"
     levels: int = 4
+    domain: str = "real"
 
     def __post_init__(self):
         n = self.n
@@ -89,6 +116,9 @@ class SampledTransform:
         object.__setattr__(self, "n", int(n))
         if not isinstance(self.transform, str) or self.transform not in ("fourier", "dct", "hadamard"):
             raise Smale18Error(f"transform={self.transform!r} must be 'fourier', 'dct' or 'hadamard'")
+        if not isinstance(self.domain, str) or self.domain not in DOMAINS:
+            raise Smale18Error(f"domain={short_repr(self.domain)} must be 'real' (real wavelet coefficients) or "
+                               "'complex' (complex wavelet coefficients, as in the paper)")
         if not isinstance(self.wavelet, str):
             raise Smale18Error(f"wavelet={self.wavelet!r} must be the name of an orthogonal discrete wavelet")
         if isinstance(self.levels, (bool, np.bool_)) or not isinstance(self.levels, (int, np.integer)):
@@ -121,17 +151,25 @@ class SampledTransform:
 
     @property
     def dtype(self):
-        return np.complex128 if self.transform == "fourier" else np.float64
+        """``complex128`` if the measurements or the unknowns are complex (Fourier, or ``domain="complex"``)."""
+        return np.complex128 if self.transform == "fourier" or self.domain == "complex" else np.float64
 
     # -- the pieces -------------------------------------------------------------------------------------------------
     def synthesis(self, coeffs: np.ndarray) -> np.ndarray:
-        """``W*``: wavelet coefficients (vector) to image."""
+        """``W*``: wavelet coefficients (a vector of length ``N``, real or complex) to an ``n x n`` image of the same
+        kind (complex coefficients: ``W*`` applied to the real and imaginary parts)."""
+        coeffs = np.asarray(coeffs)
+        if coeffs.size != self.N:
+            raise Smale18Error(f"coeffs must have {self.N} entries, got shape {coeffs.shape}")
         arr = coeffs.reshape(self.n, self.n)
         c = pywt.array_to_coeffs(arr, self._slices, output_format="wavedec2")
         return pywt.waverec2(c, self.wavelet, mode="periodization")
 
     def analysis(self, image: np.ndarray) -> np.ndarray:
-        """``W``: image to wavelet coefficients (vector)."""
+        """``W``: an ``n x n`` image (real or complex) to wavelet coefficients (a vector of the same kind)."""
+        image = np.asarray(image)
+        if image.shape != (self.n, self.n):
+            raise Smale18Error(f"image must have shape ({self.n}, {self.n}), got {image.shape}")
         arr, _ = pywt.coeffs_to_array(pywt.wavedec2(image, self.wavelet, mode="periodization", level=self.levels))
         return arr.reshape(-1)
 
@@ -144,21 +182,26 @@ class SampledTransform:
 
     def _T_adj(self, spectrum):
         if self.transform == "fourier":
-            return sfft.ifft2(spectrum, norm="ortho").real  # the adjoint of the real-linear map image -> spectrum
+            inv = sfft.ifft2(spectrum, norm="ortho")
+            # complex domain: the complex adjoint; real domain: the adjoint of the real-linear map, Re of it
+            return inv if self.domain == "complex" else inv.real
         if self.transform == "dct":
             return sfft.idctn(spectrum, norm="ortho")
         return fwht2(spectrum)
 
     # -- A and A* ---------------------------------------------------------------------------------------------------
     def matvec(self, x: np.ndarray) -> np.ndarray:
+        """``A x``: real domain, the real part of ``x`` is used; complex domain, ``x`` is read as complex."""
         x = np.asarray(x)
         if x.ndim not in (1, 2) or x.shape[0] != self.N:
             raise Smale18Error(f"x must have shape ({self.N},) or ({self.N}, k), got {x.shape}")
         if x.ndim == 2:
             return np.stack([self.matvec(col) for col in x.T], axis=1)
-        return self._T(self.synthesis(x.real)).reshape(-1)[self._idx]
+        x = x.astype(np.complex128, copy=False) if self.domain == "complex" else x.real
+        return self._T(self.synthesis(x)).reshape(-1)[self._idx]
 
     def rmatvec(self, z: np.ndarray) -> np.ndarray:
+        """``A* z``: the adjoint of :meth:`matvec` (see the class docstring); complex128 in the complex domain."""
         z = np.asarray(z)
         if z.ndim not in (1, 2) or z.shape[0] != self.m:
             raise Smale18Error(f"z must have shape ({self.m},) or ({self.m}, k), got {z.shape}")
@@ -175,11 +218,13 @@ class SampledTransform:
         return self.rmatvec(Z)
 
     def operator(self) -> sla.LinearOperator:
+        """``A`` as a scipy ``LinearOperator`` of dtype :attr:`dtype`, ``rmatvec`` the adjoint above."""
         return sla.LinearOperator(self.shape, matvec=self.matvec, rmatvec=self.rmatvec, matmat=self.matmat,
                                   rmatmat=self.rmatmat, dtype=self.dtype)
 
     def norm_upper(self) -> Fraction:
-        """``||A||_2 <= 1``: a coordinate restriction of orthonormal transforms (closed form)."""
+        """``||A||_2 <= 1`` in both domains: ``P`` is a coordinate restriction and ``T``, ``W*`` are unitary on complex
+        vectors (closed form, ``proofs_notes/images.md``); the real domain's norm is a supremum over fewer vectors."""
         return Fraction(1)
 
 
@@ -218,10 +263,11 @@ def wavelet_level_map(op: SampledTransform) -> np.ndarray:
 
 
 def level_sparsities(op: SampledTransform, coeffs: np.ndarray, rel_threshold: float = 1e-2) -> list[int]:
-    """Local sparsities ``s_k``: coefficients per level above ``rel_threshold`` times the largest (at least 1)."""
+    """Local sparsities ``s_k``: coefficients per level whose modulus is above ``rel_threshold`` times the largest (at
+    least 1); real or complex coefficients."""
     coeffs = np.asarray(coeffs)
-    if coeffs.shape != (op.N,) or coeffs.dtype.kind not in "fiu" or not np.all(np.isfinite(coeffs)):
-        raise Smale18Error(f"coeffs must be a finite real vector of length {op.N}")
+    if coeffs.shape != (op.N,) or coeffs.dtype.kind not in "fiuc" or not np.all(np.isfinite(coeffs)):
+        raise Smale18Error(f"coeffs must be a finite real or complex vector of length {op.N}")
     rel_threshold = _real_arg(rel_threshold, "rel_threshold", 0, 1)
     levels = wavelet_level_map(op)
     big = np.abs(coeffs) > rel_threshold * np.abs(coeffs).max()
