@@ -116,7 +116,7 @@ def _targets():
         "demonstration_pair": (instability_demo.demonstration_pair, dict(n=16, train=None, seed=0, steps=2),
                                [("smale18.app.instability_demo", "SampledTransform")]),
         "reconstruct_phantom": (imaging.reconstruct_phantom, dict(n=32, fraction=0.25, restarts=2, inner=2, seed=0,
-                                                                  lam=1e-3, delta=1e-4),
+                                                                  lam=1e-3, delta=1e-4, domain="complex"),
                                 [("smale18.app.imaging", "variable_density_mask")]),
         "run_tour": (_tour.run_tour, dict(quick=True, seed=0, out="unused-folder"),
                      [("smale18.app._tour", "_start_report")]),
