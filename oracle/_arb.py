@@ -124,6 +124,22 @@ def _entries(m: flint.arb_mat):
     return [m[i, j] for i in range(m.nrows()) for j in range(m.ncols())]
 
 
+def magnitude_exponent(m: flint.arb_mat) -> int | None:
+    """An integer ``E`` with ``|v| < 2^E`` for every value v of every ball of ``m`` (None if all balls are exactly
+    zero); raises :class:`EnclosureError` for a non-finite ball."""
+    top = None
+    for b in _entries(m):
+        if not b.is_finite():
+            raise EnclosureError("the matrix's enclosure is not finite")
+        for part in (b.mid(), b.rad()):
+            man, exp = part.man_exp()
+            man, exp = int(man), int(exp)
+            if man:
+                e = exp + man.bit_length()  # |man 2^exp| < 2^e
+                top = e if top is None else max(top, e)
+    return None if top is None else top + 1  # |mid| + rad < 2^(e_mid) + 2^(e_rad) <= 2^(max + 1)
+
+
 def arb_from_fraction(f: Fraction) -> flint.arb:
     """A ball containing the rational ``f`` at the current working precision (exact if ``f`` is dyadic)."""
     f = Fraction(f)

@@ -38,6 +38,8 @@ def _as_int_array(numerators) -> np.ndarray:
             raise Smale18Error(f"numerators is not a rectangular array: {type(exc).__name__}") from None
     check_shape(arr.shape, "numerators.shape")
     flat = arr.reshape(-1)
+    if all(type(v) is int for v in flat):  # the common case, checked at C speed (bool is not exactly int)
+        return arr
     for i, v in enumerate(flat):
         if isinstance(v, (bool, np.bool_)):
             raise Smale18Error(f"numerators[{i}]={v!r} must be an integer, not a bool")
@@ -198,14 +200,14 @@ class DyadicArray:
 
     def __add__(self, other: "DyadicArray") -> "DyadicArray":
         a, b, e = self._aligned(other)
-        return DyadicArray((a + b).reshape(self.shape), e)
+        return DyadicArray._unchecked((a + b).reshape(self.shape), e)  # Python ints, fresh
 
     def __sub__(self, other: "DyadicArray") -> "DyadicArray":
         a, b, e = self._aligned(other)
-        return DyadicArray((a - b).reshape(self.shape), e)
+        return DyadicArray._unchecked((a - b).reshape(self.shape), e)
 
     def __neg__(self) -> "DyadicArray":
-        return DyadicArray(-self._num, self._exp)
+        return DyadicArray._unchecked(-self._num, self._exp)
 
     # -- lossless conversions -----------------------------------------------------------------------------
     def to_fractions(self) -> np.ndarray:

@@ -200,7 +200,7 @@ class ExactArray(abc.ABC):
                     "the source's balls do not tighten"
                 )
             prec = min(2 * prec, limit)
-        answer = DyadicArray(ints.reshape(self.shape), -q)
+        answer = DyadicArray._unchecked(ints.reshape(self.shape), -q)  # fresh Python ints; |q| <= MAX_EXPONENT
         self._cache[n] = answer
         return answer
 
@@ -682,11 +682,24 @@ def distance_upper_bound(
     prec_bits = check_bounded_prec_bits(prec_bits)
     with flint.ctx.workprec(prec_bits):
         diff = answer.to_arb_mat() - source.enclose(prec_bits)
-    stop2 = None if stop_below is None else Fraction(stop_below) ** 2
-    bound2 = _arb.spectral_norm_upper(diff, prec_bits=prec_bits, stop_below=stop2)
-    # sqrt upper bound, exactly: smallest dyadic s with s^2 >= bound2 at the precision used
-    with flint.ctx.workprec(prec_bits):
-        return _arb.upper_fraction(_arb.arb_from_fraction(bound2).sqrt())
+        # scale by an exact power of two so the entries are below 1 and near it: the squarings then need no more
+        # than SQUARING_BITS (the difference, formed at prec_bits, is small; its relative accuracy is what counts)
+        # and their powers cannot leave arb's exponent range (2^-(2^20) squared five times would)
+        E = _arb.magnitude_exponent(diff)
+        if E is None:
+            return Fraction(0)
+        diff = diff * (flint.arb(2) ** -E)  # exact: a power of two
+    bits = min(prec_bits, SQUARING_BITS)
+    scale2 = Fraction(2) ** (2 * E)
+    stop2 = None if stop_below is None else Fraction(stop_below) ** 2 / scale2
+    bound2 = _arb.spectral_norm_upper(diff, prec_bits=bits, stop_below=stop2)
+    # sqrt upper bound, exactly: a dyadic s with s^2 >= bound2, scaled back by 2^E
+    with flint.ctx.workprec(bits):
+        return _arb.upper_fraction(_arb.arb_from_fraction(bound2).sqrt()) * Fraction(2) ** E
+
+
+#: working precision of :func:`distance_upper_bound`'s squarings, after the difference is formed and scaled
+SQUARING_BITS = 128
 
 
 def is_within(answer: DyadicArray, source, n: int) -> bool:

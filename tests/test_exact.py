@@ -541,3 +541,20 @@ def test_is_within_names_a_source_it_cannot_read(bad):
     with pytest.raises(Smale18Error) as info:
         is_within(DyadicArray([[1]]), bad, 1)
     assert str(info.value).startswith("source"), str(info.value)
+
+
+def test_distance_upper_bound_at_the_precision_cap_scales_instead_of_overflowing():
+    """At n = 2^20 the squared entries' exponents used to leave arb's range (EnclosureError); the scaled squarings
+    give a bound below 2^-n (issue 17)."""
+    from fractions import Fraction
+
+    from smale18.oracle import dct2
+    from smale18.oracle.exact import distance_upper_bound
+
+    A = dct2(4)
+    n = 1 << 20
+    a = A.approx(n)
+    b = distance_upper_bound(a, A)
+    assert 0 < b <= Fraction(1, 1 << n)
+    # and not loose: the answer's grid is 2^-(n+g+1) with g = 2 (16 entries), so its error is of order 2^-(n+4)
+    assert b > Fraction(1, 1 << (n + 8))
