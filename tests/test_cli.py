@@ -47,12 +47,19 @@ def test_oracle_verb_certifies_and_prints_exact_json():
     assert data["answer"]["shape"] == [4, 4] and all(isinstance(s, str) for s in data["answer"]["numerators"])
 
 
-def test_quick_tour_writes_a_report_linking_every_figure(tmp_path):
-    out = _run("tour", "--quick", "--out", str(tmp_path / "rep"))
+@pytest.fixture(scope="module")
+def quick_tour(tmp_path_factory):
+    """One quick tour per test module (about 40 s here): its completed process and its folder."""
+    folder = tmp_path_factory.mktemp("tour") / "rep"
+    return _run("tour", "--quick", "--out", str(folder)), folder
+
+
+def test_quick_tour_writes_a_report_linking_every_figure(quick_tour):
+    out, folder = quick_tour
     assert out.returncode == 0, out.stderr
     assert "certified" in out.stdout and "observed" in out.stdout and "precision cap" in out.stdout
-    report = (tmp_path / "rep" / "report.md").read_text()
-    pngs = sorted(p.name for p in (tmp_path / "rep").glob("*.png"))
+    report = (folder / "report.md").read_text()
+    pngs = sorted(p.name for p in folder.glob("*.png"))
     assert len(pngs) >= 7  # game, table, convergence, certificate, image, attack, paradox
     from smale18.app._tour import FIGURES
 
@@ -61,6 +68,151 @@ def test_quick_tour_writes_a_report_linking_every_figure(tmp_path):
     for name in pngs:
         assert f"]({name})" in report
     assert "**Certified**" in report and "**Observed**" in report
+
+
+_GROUP_HEADS = {"**Certified**": "certified", "**Observed**": "observed", "**Details**": "detail"}
+
+
+def _grouped_report_lines(report):
+    """``(section heading, status, line)`` for every non-empty line printed under a **Certified**, **Observed** or
+    **Details** heading (a group ends at the next heading, figure or link)."""
+    section = status = None
+    for line in report.splitlines():
+        if line.startswith("#"):
+            section, status = line, None
+        elif line in _GROUP_HEADS:
+            status = _GROUP_HEADS[line]
+        elif line.startswith(("![", "[")):
+            status = None
+        elif line.strip() and status is not None:
+            yield section, status, line
+
+
+def _sections(report):
+    """``{number: text}`` of the report's numbered sections (heading included)."""
+    import re
+
+    parts = re.split(r"\n(?=## )", report)
+    return {int(m.group(1)): part for part in parts if (m := re.match(r"## (\d+)\. ", part))}
+
+
+def _table_blocks(text):
+    """The runs of consecutive lines that start with '|' (each one Markdown table), as lists of cell lists."""
+    blocks, current = [], []
+    for line in text.splitlines() + [""]:
+        if line.startswith("|"):
+            current.append([c.strip() for c in line.strip().strip("|").split("|")])
+        elif current:
+            blocks.append(current)
+            current = []
+    return blocks
+
+
+def test_tour_report_groups_hold_one_status_each(quick_tour):
+    """Under **Certified** no line is tagged [observed, under **Observed** none [certified, Details carry neither;
+    every result line and table caption carries the tag of its group."""
+    _, folder = quick_tour
+    report = (folder / "report.md").read_text()
+    seen = set()
+    for section, status, line in _grouped_report_lines(report):
+        seen.add(status)
+        where = f"{section}: {line}"
+        if status == "certified":
+            assert "[observed" not in line, where
+        elif status == "observed":
+            assert "[certified" not in line, where
+        else:
+            assert "[certified" not in line and "[observed" not in line, where
+        if status != "detail" and line.startswith(("- `", "`")):  # a result line or a table's caption
+            assert f"[{status}" in line, where
+    assert seen == {"certified", "observed", "detail"}
+
+
+def test_tour_report_tables_are_whole(quick_tour):
+    """Table 1 (section 5) and the oracle's table (section 1) are each one Markdown table, header first, with their
+    tagged caption just above; no row is left as a bullet."""
+    import re
+
+    _, folder = quick_tour
+    sections = _sections((folder / "report.md").read_text())
+    expected = ((5, ["K", "n", "LISTA dist to Xi_3", "FIRENET dist to Xi_3"], ["1", "3", "6"]),
+                (1, ["n", "bits/entry", "certified bound"], ["10", "53", "200", "1000"]))
+    for number, header_start, first_column in expected:
+        text = sections[number]
+        blocks = _table_blocks(text)
+        assert len(blocks) == 1, (number, blocks)
+        header, separator, *body = blocks[0]
+        assert header[:len(header_start)] == header_start
+        assert all(re.fullmatch(r":?-{2,}:?", c) for c in separator) and len(separator) == len(header)
+        assert [row[0] for row in body] == first_column and all(len(row) == len(header) for row in body)
+        lines = text.splitlines()
+        first = next(i for i, line in enumerate(lines) if line.startswith("|"))
+        tag = "[observed" if number == 5 else "[certified"
+        assert lines[first - 1] == "" and lines[first - 2].startswith(f"`{tag}"), lines[first - 2]
+        assert not any(re.match(r"- `\s*\d+\s+\d+\s", line) for line in lines)  # no row split into a bullet
+
+
+def test_tour_report_explains_each_section_and_times_it(quick_tour):
+    """Each section opens with a paragraph and states its wall time; the symbols are defined where they first appear;
+    the last table gives every section's time and the total."""
+    import re
+
+    _, folder = quick_tour
+    report = (folder / "report.md").read_text()
+    sections = _sections(report)
+    assert sorted(sections) == list(range(1, 11))
+    for number, text in sections.items():
+        heading, blank, opener = text.splitlines()[:3]
+        assert re.search(r" \(\d+\.\d s\)$", heading), heading
+        assert blank == "" and len(opener) > 200 and "Look at" in opener, (number, opener[:80])
+    defined_in = {"2^-n": 1, "P1, P2, P3": 2, "Xi": 2, "K": 4, "Omega_K": 4, "eta": 4, "FIRENET": 5, "LISTA": 5,
+                  "rNSP": 6, "rNSPL": 6}
+    for symbol, number in defined_in.items():
+        assert f"- **`{symbol}`**: " in sections[number], symbol
+    assert "P3** (square-root LASSO" in sections[2] and "F(x) = lam ||x||_1 + ||Ax - y||_2" in sections[2]
+    assert "||v_Delta||_2 <= rho ||v_{Delta^c}||_1 / sqrt(s) + gamma ||Av||_2" in sections[6]
+    times = report.split("## Time per section")[1]
+    assert len(_table_blocks(times)[0]) == 2 + 10 + 1  # header, separator, ten sections, the total
+    assert re.search(r"\| \*\*total\*\* \| \d+\.\d s \|", times)
+    assert report.index("**What this is.**") < report.index("**Certified or observed.**") < report.index("## 1.")
+
+
+def test_tour_report_shows_clean_errors_beside_the_attack(quick_tour):
+    """Section 7: a newcomer sees each map's error on a clean image before the output change the attack caused."""
+    _, folder = quick_tour
+    (table,) = [b for b in _table_blocks(_sections((folder / "report.md").read_text())[7]) if "map" in b[0]]
+    header, _, *rows = table
+    assert header[:2] == ["map", "clean relative error"] and "output change" in header
+    assert [r[0] for r in rows] == ["trained map", "FIRENET"]
+    assert all(r[1].endswith("%") and float(r[1][:-1]) >= 0 for r in rows)
+
+
+def test_tour_report_status_must_match_the_line_tag(capsys):
+    """The grouping rule is an explicit status, checked against the inline tag: a mismatch is refused."""
+    from smale18.app._tour import _check_status, _Report
+
+    for text, status in (("[observed] x", "certified"), ("[certified] x [observed] y", "certified"),
+                         ("[certified] x", "observed"), ("[observed] x", "detail"), ("x", "certified"),
+                         ("[certified] x", "proven")):
+        with pytest.raises(ValueError):
+            _check_status(text, status)
+    ticks = iter(range(100))
+    report = _Report(clock=lambda: float(next(ticks)))
+    report.section("1. One", "What it shows.", (("s", "a symbol"),))
+    report.say("[observed] measured 3", "observed")
+    report.say("[certified] proven 2", "certified")
+    report.table("[certified] a table", ("a", "b"), [(1, "x|y")], "certified")
+    report.say("set-up, status unknown [unknown]", "detail")
+    with pytest.raises(ValueError):
+        report.table("[certified] a table", ("a", "b"), [(1,)], "certified")
+    report.section("2. Two", "Stopped.")
+    text = report.markdown("/tmp", "status", total_seconds=7.0, interrupted=True)
+    assert "## 1. One (" in text and "## 2. Two (stopped after" in text and "| **total** | 7.0 s |" in text
+    one = text.split("## 1. One")[1].split("## 2.")[0]
+    assert one.index("What it shows.") < one.index("**`s`**") < one.index("**Certified**") \
+        < one.index("`[certified] proven 2`") < one.index("| 1 | x\\|y |") < one.index("**Observed**") \
+        < one.index("measured 3") < one.index("**Details**") < one.index("[unknown]")
+    assert "[observed] measured 3" in capsys.readouterr().out
 
 
 def test_game_and_replay(tmp_path):
