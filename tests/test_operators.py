@@ -343,3 +343,201 @@ def test_sampled_transform_doctest():
         runner.run(test)
     results = runner.summarize(verbose=False)
     assert results.failed == 0 and results.attempted >= 8
+
+
+# -- issue 17: columns transformed together, the real domain's half spectrum (proofs_notes/images.md, Fast evaluation)
+import pywt  # noqa: E402
+import scipy.fft as sfft  # noqa: E402
+
+from smale18.verify.operators import CHUNK_ENTRIES, _dwt_matrix  # noqa: E402
+
+WAVELETS = ("haar", "db2", "db4", "sym5", "coif1")
+
+
+class _Reference:
+    """The operator as written before issue 17, one column at a time: pywt's wavedec2/waverec2 through
+    coeffs_to_array/array_to_coeffs, the full complex fft2 (real domain: Re of ifft2), dctn, fwht2."""
+
+    def __init__(self, A):
+        self.A = A
+        zeros = pywt.wavedec2(np.zeros((A.n, A.n)), A.wavelet, mode="periodization", level=A.levels)
+        self.slices = pywt.coeffs_to_array(zeros)[1]
+        self.idx = np.flatnonzero(A.mask)
+
+    def matvec(self, x):
+        A = self.A
+        x = x.astype(complex) if A.domain == "complex" else x.real
+        c = pywt.array_to_coeffs(x.reshape(A.n, A.n), self.slices, output_format="wavedec2")
+        img = pywt.waverec2(c, A.wavelet, mode="periodization")
+        spec = {"fourier": lambda u: sfft.fft2(u, norm="ortho"), "dct": lambda u: sfft.dctn(u, norm="ortho"),
+                "hadamard": fwht2}[A.transform](img)
+        return spec.reshape(-1)[self.idx]
+
+    def rmatvec(self, z):
+        A = self.A
+        full = np.zeros(A.N, dtype=A.dtype)
+        full[self.idx] = z if np.iscomplexobj(full) else z.real
+        full = full.reshape(A.n, A.n)
+        if A.transform == "fourier":
+            img = sfft.ifft2(full, norm="ortho")
+            img = img if A.domain == "complex" else img.real
+        else:
+            img = sfft.idctn(full, norm="ortho") if A.transform == "dct" else fwht2(full)
+        return pywt.coeffs_to_array(pywt.wavedec2(img, A.wavelet, mode="periodization", level=A.levels))[0].ravel()
+
+
+def _random_block(A, rng, k, rows):
+    """A random ``rows x k`` block: complex unless it is real data of a real-domain DCT/Hadamard operator."""
+    complex_block = A.domain == "complex" or (A.transform == "fourier" and rows == A.m)
+    X = rng.standard_normal((rows, k))
+    return X + 1j * rng.standard_normal((rows, k)) if complex_block else X
+
+
+@pytest.mark.parametrize("domain", DOMAINS)
+@pytest.mark.parametrize("transform", ["fourier", "dct", "hadamard"])
+@pytest.mark.parametrize("wavelet", WAVELETS)
+def test_batched_equals_column_by_column_and_the_reference(domain, transform, wavelet):
+    """Every level count: a block of columns in one call equals the columns one at a time, and both equal the
+    pre-issue-17 operator, to 1e-12 relative (||A|| <= 1, so ||A X|| <= ||X||); in both directions."""
+    n = 32
+    rng = np.random.default_rng(17)
+    for levels in range(1, pywt.dwtn_max_level((n, n), wavelet) + 1):
+        A = SampledTransform(n, transform, variable_density_mask(n, 0.3, seed=levels), wavelet=wavelet,
+                             levels=levels, domain=domain)
+        ref = _Reference(A)
+        X, Z = _random_block(A, rng, 5, A.N), _random_block(A, rng, 5, A.m)
+        if domain == "real":
+            X = X.real
+        for op, ref_op, B in ((A.matvec, ref.matvec, X), (A.rmatvec, ref.rmatvec, Z)):
+            batched = op(B)
+            by_column = np.stack([op(c) for c in B.T], axis=1)
+            reference = np.stack([ref_op(c) for c in B.T], axis=1)
+            assert batched.shape == by_column.shape == reference.shape and batched.dtype == reference.dtype
+            scale = 1e-12 * np.linalg.norm(B)
+            assert np.linalg.norm(batched - by_column) <= scale and np.linalg.norm(batched - reference) <= scale
+
+
+@pytest.mark.parametrize("n, k", [(64, 37), (128, 9)])
+def test_chunks_of_columns(n, k):
+    """Blocks wider than one chunk (n = 64: 16 columns a chunk, n = 128: 4): full chunks and a partial last one."""
+    rng = np.random.default_rng(5)
+    for domain in DOMAINS:
+        A = SampledTransform(n, "fourier", variable_density_mask(n, 0.25, seed=3), wavelet="db2", levels=3,
+                             domain=domain)
+        assert A._chunk == CHUNK_ENTRIES // A.N < k
+        X = _random_block(A, rng, k, A.N) if domain == "complex" else rng.standard_normal((A.N, k))
+        Z = _random_block(A, rng, k, A.m)
+        AX, AZ = A.matvec(X), A.rmatvec(Z)
+        for j in (0, A._chunk - 1, A._chunk, k - 1):  # chunk edges and the partial last chunk
+            assert np.linalg.norm(AX[:, j] - A.matvec(X[:, j])) <= 1e-12 * np.linalg.norm(X[:, j])
+            assert np.linalg.norm(AZ[:, j] - A.rmatvec(Z[:, j])) <= 1e-12 * np.linalg.norm(Z[:, j])
+        # the layout of the input does not matter: a Fortran-ordered copy, a strided view
+        assert np.array_equal(A.matvec(np.asfortranarray(X)), AX) and np.array_equal(A.rmatvec(Z[:, ::2]), AZ[:, ::2])
+        assert A.matvec(X[:, :0]).shape == (A.m, 0) and A.rmatvec(Z[:, :0]).shape == (A.N, 0)
+
+
+@pytest.mark.parametrize("domain", DOMAINS)
+@pytest.mark.parametrize("transform", ["fourier", "dct", "hadamard"])
+@pytest.mark.parametrize("wavelet", WAVELETS)
+def test_adjoint_identity_on_blocks_every_level(domain, transform, wavelet):
+    """``<A x_j, z_j> = <x_j, A* z_j>`` for each column of a block (real domain: the real part of the left side),
+    every level count, to 1e-12 relative."""
+    n = 32
+    rng = np.random.default_rng(23)
+    for levels in range(1, pywt.dwtn_max_level((n, n), wavelet) + 1):
+        A = SampledTransform(n, transform, variable_density_mask(n, 0.3, seed=levels + 7), wavelet=wavelet,
+                             levels=levels, domain=domain)
+        X = _random_block(A, rng, 4, A.N) if domain == "complex" else rng.standard_normal((A.N, 4))
+        Z = _random_block(A, rng, 4, A.m)
+        lhs = np.sum(np.conj(Z) * A.matvec(X), axis=0)  # <A x_j, z_j>
+        rhs = np.sum(X * np.conj(A.rmatvec(Z)), axis=0)  # <x_j, A* z_j>
+        bound = 1e-12 * np.linalg.norm(X, axis=0) * np.linalg.norm(Z, axis=0)
+        if domain == "real":
+            lhs, rhs = lhs.real, rhs.real  # rmatvec is real here; Re<Ax, z> is the real inner product
+            assert np.isrealobj(A.rmatvec(Z))
+        assert np.all(np.abs(lhs - rhs) <= bound)
+
+
+def _masks_for_the_half_spectrum(n):
+    """Masks exercising every case of the real domain's half spectrum (columns 0..n/2 kept by rfft2)."""
+    h = n // 2
+    cases = {
+        "self-conjugate frequencies only": [(0, 0), (0, h), (h, 0), (h, h)],
+        "k and -k, column inside": [(1, 2), (n - 1, n - 2)],
+        "only -k, column above n/2": [(1, n - 2)],
+        "k above n/2 and a self-conjugate one": [(3, h + 1), (h, h)],
+        "column 0, one of k and -k": [(1, 0)],
+        "column 0, both": [(1, 0), (n - 1, 0)],
+        "column n/2, one": [(2, h)],
+        "column n/2, both": [(2, h), (n - 2, h)],
+    }
+    masks = {}
+    for name, points in cases.items():
+        mask = np.zeros((n, n), bool)
+        mask[tuple(np.array(points).T)] = True
+        masks[name] = mask
+    masks["full"] = np.ones((n, n), bool)
+    masks["symmetric random"] = (lambda M: M | np.roll(M[::-1, ::-1], 1, axis=(0, 1)))(
+        np.random.default_rng(0).random((n, n)) < 0.2)
+    masks["random"] = np.random.default_rng(1).random((n, n)) < 0.4
+    return masks
+
+
+@pytest.mark.parametrize("n", [8, 16])
+def test_half_spectrum_is_exact_in_every_case(n):
+    """Real domain, Fourier: ``A x`` read from ``rfft2`` equals the full ``fft2`` (the complex-domain operator on the
+    same real x), and ``A* z = irfft2`` of the Hermitian part equals ``Re`` of the complex adjoint, for masks holding
+    self-conjugate frequencies, both of ``k`` and ``-k``, or only one (columns 0, inside, n/2, above n/2); and every
+    single-sample mask of the 8 x 8 plane."""
+    rng = np.random.default_rng(31)
+    masks = _masks_for_the_half_spectrum(n)
+    if n == 8:
+        for a in range(n):
+            for b in range(n):
+                single = np.zeros((n, n), bool)
+                single[a, b] = True
+                masks[f"single ({a}, {b})"] = single
+    for name, mask in masks.items():
+        R, C = (SampledTransform(n, "fourier", mask, wavelet="db2", levels=1, domain=d) for d in DOMAINS)
+        x = rng.standard_normal((R.N, 2))
+        z = rng.standard_normal((R.m, 2)) + 1j * rng.standard_normal((R.m, 2))
+        scale = 1e-13 * (np.linalg.norm(x) + np.linalg.norm(z))
+        assert np.linalg.norm(R.matvec(x) - C.matvec(x)) <= scale, name
+        assert np.linalg.norm(R.rmatvec(z) - C.rmatvec(z).real) <= scale, name
+        lhs, rhs = np.sum(np.conj(z) * R.matvec(x), axis=0).real, np.sum(x * R.rmatvec(z), axis=0)
+        assert np.all(np.abs(lhs - rhs) <= scale), name
+
+
+@pytest.mark.parametrize("wavelet", WAVELETS)
+def test_dwt_matrix_is_pywt_on_the_identity(wavelet):
+    """The sparse one-level DWT built from two unit vectors and circular shifts is pywt's DWT of every unit vector,
+    including lengths where the filter wraps around the period more than once; orthogonal at the lengths the operator
+    uses (``s >= 2 (L - 1)``, ``L`` the filter length, by ``pywt.dwtn_max_level``)."""
+    w = pywt.Wavelet(wavelet)
+    for s in (2, 4, 8, 16, 64):
+        lo, hi = pywt.dwt(np.eye(s), w, mode="periodization", axis=0)
+        dense = np.vstack([lo, hi])
+        D = _dwt_matrix(w, s).toarray()
+        assert np.allclose(D, dense, rtol=0, atol=1e-15)
+        if s >= 2 * (w.dec_len - 1):  # pywt's stored sym5 taps are orthonormal to 1.7e-13 only (haar, db: 2e-16)
+            assert np.allclose(D @ D.T, np.eye(s), rtol=0, atol=1e-12)
+
+
+def test_block_inputs_are_checked_and_real_measurements_of_a_real_transform():
+    A = SampledTransform(16, "dct", variable_density_mask(16, 0.5, seed=1), wavelet="haar", levels=2)
+    with pytest.raises(Smale18Error, match=r"x must have shape \(256,\) or \(256, k\)"):
+        A.matvec(np.array(["a"] * A.N))
+    with pytest.raises(Smale18Error, match=r"z must have shape"):
+        A.rmatvec(np.full((A.m, 2), None))
+    with pytest.raises(Smale18Error, match=r"x must have shape"):
+        A.matvec(np.ones((A.N, 2, 2)))
+    with pytest.raises(Smale18Error, match=r"coeffs must have 256 entries"):
+        A.synthesis(np.array(["a"] * A.N))
+    rng = np.random.default_rng(2)
+    x, z = rng.standard_normal(A.N), rng.standard_normal(A.m) + 1j * rng.standard_normal(A.m)
+    # real domain, real transform: A* on C^m for Re<., .> is A^T Re z
+    assert np.array_equal(A.rmatvec(z), A.rmatvec(z.real)) and A.rmatvec(z).dtype == np.float64
+    assert abs(np.vdot(A.matvec(x), z).real - x @ A.rmatvec(z)) <= 1e-12 * np.linalg.norm(x) * np.linalg.norm(z)
+    X = rng.standard_normal((8, 8)) + 1j * rng.standard_normal((8, 8))
+    assert np.allclose(fwht2(X), fwht2(X.real) + 1j * fwht2(X.imag), rtol=0, atol=1e-14)  # complex input kept
+    assert np.array_equal(fwht2(np.eye(4, dtype=int)), fwht2(np.eye(4)))
