@@ -162,10 +162,18 @@ def _build_parser() -> argparse.ArgumentParser:
     cert.add_argument("--weights", help="level weights, comma-separated exact rationals such as 1/2 or 0.25 "
                       "(default: 1, or sqrt(s/s_k))")
     cert.add_argument("--method", choices=["entrywise", "column"], default="entrywise")
+    cert.add_argument("--workers", type=_int_arg("workers", 1, MAX_WORKERS), default=None,
+                      help="processes solving the entrywise column LPs (default: all cores for m*N >= 4096, else one; "
+                      f"an integer in [1, {MAX_WORKERS}]); the certificate is the same for every value")
+    cert.add_argument("--dask", metavar="ADDRESS", help="address of a running Dask scheduler (tcp://host:port) whose "
+                      "workers solve the column LPs instead of local processes (needs the dask extra)")
     _out_option(cert, "the certificate (JSON)")
     cert.add_argument("--json", action="store_true", help="print the certificate as JSON")
     check = sub.add_parser("check", help="check a certificate file from its witness alone (exit 0 valid, 1 invalid)")
     check.add_argument("certificate", help="a certificate JSON file")
+    check.add_argument("--ball", action="store_true",
+                       help="prove in ball arithmetic only (the independent re-check; default: float64 with proven "
+                       "error bounds, then balls if that does not establish the claim)")
     check.add_argument("--json", action="store_true")
     attack = sub.add_parser("attack", help="worst-case perturbations: a trained reconstruction against FIRENET")
     attack.add_argument("--n", type=_int_arg("n", min(ATTACK_SIDES), max(ATTACK_SIDES)), default=32,
@@ -445,7 +453,8 @@ def _cmd_certify(args) -> int:
             raise Smale18Error(f"--weights has {len(parts)} entries, more than {MAX_LIST}")
         # exact, with bounded size: "1e-1000000000" is refused, not expanded into a billion-digit power
         weights = [check_rational(v, "--weights") for v in parts]
-    cert = certify(A, sparsity, levels=levels, weights=weights, method=args.method)
+    cert = certify(A, sparsity, levels=levels, weights=weights, method=args.method, workers=args.workers,
+                   dask=args.dask, progress=None if args.json else _progress("certify: columns solved"))
     if args.out:
         from ._figures import write_text_atomic
 
@@ -474,7 +483,7 @@ def _cmd_check(args) -> int:
     from smale18.verify import rnsp  # noqa: F401  (registers the rNSP checkers)
 
     cert = Certificate.from_json(_read_text(args.certificate, "certificate"))
-    result = cert.check()
+    result = cert.check(rigorous="ball" if args.ball else "auto")
     if args.json:
         print(json.dumps({"valid": result.valid, "reason": result.reason, "recomputed": result.recomputed}))
     else:

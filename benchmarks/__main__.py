@@ -5,9 +5,10 @@ from __future__ import annotations
 import argparse
 import sys
 
-from . import certificate_check, firenet_floor, firenet_vs_cvxpy, game_overhead, oracle_dct
+from . import certificate_check, firenet_floor, firenet_vs_cvxpy, game_overhead, norm_bound, oracle_dct
 
-REGISTRY = {m.NAME: m for m in (oracle_dct, game_overhead, firenet_vs_cvxpy, certificate_check, firenet_floor)}
+REGISTRY = {m.NAME: m for m in (oracle_dct, game_overhead, firenet_vs_cvxpy, norm_bound, certificate_check,
+                                firenet_floor)}
 
 
 def main(argv=None) -> int:

@@ -401,15 +401,24 @@ def exact_bounds(gaussian_30x40):
     return cert, b
 
 
-def test_certificate_claim_equal_to_the_proven_bound_is_valid(exact_bounds):
+def test_certificate_claim_equal_to_the_proven_bound_is_valid(exact_bounds, gaussian_30x40):
+    """check() is valid iff the float64 proof or the ball proof establishes the claim: equality with either bound is
+    enough, and a claim below both is refused."""
     cert, b = exact_bounds
+    _, enc, _ = _matrix_and_data(gaussian_30x40[0])
+    Y = np.array([float.fromhex(h) for h in cert.witness["Y"]["hex"]]).reshape(30, 40)
+    ball = _bounds_from_witness(enc, Y, SparsityInLevels.make(40, 1), "entrywise", "ball")
     record = cert.to_json()
-    record["claim"] = {"rho": str(b["rho"]), "gamma": str(b["gamma"])}
-    assert Certificate.from_json(record).check().valid  # equality is enough
+    for bounds, how in ((b, "float64"), (ball, "ball arithmetic")):
+        record["claim"] = {"rho": str(bounds["rho"]), "gamma": str(bounds["gamma"])}
+        result = Certificate.from_json(record).check()
+        assert result.valid  # equality is enough
+        if bounds is ball and (ball["rho"], ball["gamma"]) != (b["rho"], b["gamma"]):
+            assert how in result.reason  # the float proof did not reach it; the ball proof did
     tiny = Fraction(1, 10**40)
     for key in ("rho", "gamma"):
-        lower = dict(record["claim"], **{key: str(b[key] - tiny)})
-        result = _cert_obj(dict(record, claim=lower)).check()
+        below_both = dict(record["claim"], **{key: str(min(b[key], ball[key]) - tiny)})
+        result = _cert_obj(dict(record, claim=below_both)).check()
         assert not result.valid and f"proves {key} <=" in result.reason
 
 
@@ -656,3 +665,243 @@ def test_rnsp_violation_refusals_name_what_is_wrong(position, bad, message):
     with pytest.raises(Smale18Error) as info:
         rnsp_violation(*args)
     assert str(info.value).startswith(message), str(info.value)
+
+
+# -- parallel certify and nsp_constant (issue 17): the same answer however the jobs run -----------------------------
+import itertools  # noqa: E402
+import math  # noqa: E402
+import os  # noqa: E402
+import socket  # noqa: E402
+import sys  # noqa: E402
+
+from _support import require_extra  # noqa: E402
+
+from smale18.verify import _parallel  # noqa: E402
+from smale18.verify.rnsp import _combinations_from  # noqa: E402
+
+
+def _closed_port() -> int:
+    """A local TCP port with nothing listening (bound, then released)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def gaussian_30x60():
+    A = np.random.default_rng(0).standard_normal((30, 60))
+    return A, certify(A, 1, workers=1)
+
+
+def _monotone_to(calls, total):
+    done = [d for d, _ in calls]
+    return calls and all(t == total for _, t in calls) and done == sorted(done) and done[-1] == total
+
+
+def test_parallel_certify_same_certificate_on_one_and_two_workers(gaussian_30x60, monkeypatch):
+    """workers=1 with one range (the columns in one loop, as before issue 17) and a pool of 2 with 32 ranges give
+    the same certificate: the same Y bits, the same claim, and it passes the independent ball check."""
+    A, ref = gaussian_30x60
+    assert ref.status is Status.CERTIFIED and ref.check().valid
+    monkeypatch.setattr(_parallel, "MIN_CHUNKS", 1)  # one range: a single call over all 60 columns
+    one = certify(A, 1, workers=1)
+    monkeypatch.undo()
+    calls = []
+    two = certify(A, 1, workers=2, progress=lambda done, total: calls.append((done, total)))
+    assert one == ref and two == ref and two.dumps() == ref.dumps()
+    assert two.witness["Y"]["hex"] == ref.witness["Y"]["hex"]
+    assert _monotone_to(calls, 60) and len(calls) == 32
+
+
+def test_parallel_certify_on_a_dask_cluster(gaussian_30x60):
+    """The same jobs on a Dask LocalCluster (2 worker processes), by client and by scheduler address."""
+    distributed = require_extra("distributed")
+    A, ref = gaussian_30x60
+    B = np.random.default_rng(3).integers(-2, 3, size=(5, 11)).astype(float)
+    exact = nsp_constant(B, 2, workers=1)
+    cluster_options = dict(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None)
+    with distributed.LocalCluster(**cluster_options) as cluster, distributed.Client(cluster, set_as_default=False) \
+            as client:
+        calls = []
+        assert certify(A, 1, dask=client, progress=lambda d, t: calls.append((d, t))) == ref
+        assert _monotone_to(calls, 60)
+        assert nsp_constant(B, 2, dask=cluster.scheduler_address) == exact
+        assert client.status == "running"  # a client given by the caller is left open
+
+
+@pytest.mark.parametrize("kernel", ["finite", "sparse"])
+def test_parallel_nsp_constant_identical(kernel):
+    """The exact constant, its maximising vector and support (the first in slice order) are identical for 1, 2 and 3
+    workers; with a sparse kernel vector (rho* infinite) the ranges after the first hit are cancelled and the
+    answer is still the first hit in slice order."""
+    B = np.random.default_rng(1).integers(-2, 3, size=(5, 11)).astype(float)
+    if kernel == "sparse":
+        B[:, 3] = B[:, 7]  # e_3 - e_7 is in the kernel: 2-sparse
+    ref = nsp_constant(B, 2, workers=1)
+    assert (ref.rho2 is None) == (kernel == "sparse")
+    if kernel == "finite":
+        assert ref.rho2 == _nsp_constant_bruteforce(B, 2)
+    calls = []
+    assert nsp_constant(B, 2, workers=2, progress=lambda d, t: calls.append((d, t))) == ref
+    assert _monotone_to(calls, math.comb(11, ref.nullity - 1))
+    if kernel == "finite":
+        assert nsp_constant(B, 2, workers=3) == ref
+
+
+@pytest.mark.parametrize("n, k", [(0, 0), (5, 0), (5, 5), (7, 3), (9, 4)])
+def test_combinations_from_rank(n, k):
+    every = list(itertools.combinations(range(n), k))
+    for start in range(len(every)):
+        for count in (1, 3, len(every)):
+            assert list(_combinations_from(n, k, start, count)) == every[start:start + count]
+
+
+def test_split_ranges_and_local_workers():
+    assert _parallel.split_ranges(10, 4) == [(0, 3), (3, 3), (6, 2), (8, 2)]
+    assert _parallel.split_ranges(3, 32) == [(0, 1), (1, 1), (2, 1)]
+    assert _parallel.local_workers(None, worth_a_pool=False) == 1
+    assert _parallel.local_workers(None, worth_a_pool=True) == (os.cpu_count() or 1)
+    assert _parallel.local_workers(3, worth_a_pool=False) == 3
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    ({"workers": 0}, r"workers=0 must be an integer in \[1, 256\]"),
+    ({"workers": 257}, r"workers=257 must be an integer in \[1, 256\]"),
+    ({"workers": True}, r"workers=True must be an integer"),
+    ({"workers": 2.0}, r"workers=2.0 must be an integer"),
+    ({"workers": "2"}, r"workers='2' must be an integer"),
+    ({"dask": 123}, r"dask=123 must be a dask.distributed.Client or a scheduler address"),
+    ({"dask": ""}, r"dask='' must be a Dask scheduler address"),
+    ({"dask": "tcp://host"}, r"dask='tcp://host' is not a scheduler address"),
+    ({"dask": "tcp://127.0.0.1:PORT"}, r"dask='tcp://127.0.0.1:\d+': cannot reach a Dask scheduler there"),
+    ({"workers": 2, "dask": "tcp://127.0.0.1:1"}, r"workers=2 and dask='tcp://127.0.0.1:1' were both given: a Dask cluster runs the jobs on its own workers"),
+    ({"progress": 5}, r"progress=5 must be None or a callable"),
+])
+@pytest.mark.parametrize("fn", ["certify", "nsp_constant"])
+def test_parallel_bad_options_name_the_argument(fn, kwargs, match):
+    if "dask" in kwargs and kwargs["dask"] != 123:
+        require_extra("distributed")
+    kwargs = {k: (v.replace("PORT", str(_closed_port())) if isinstance(v, str) else v) for k, v in kwargs.items()}
+    A = np.random.default_rng(0).standard_normal((6, 8))
+    call = certify if fn == "certify" else nsp_constant
+    with pytest.raises(Smale18Error, match=match):
+        call(A, 1, **kwargs)
+
+
+def test_certify_cli_workers_dask_and_progress(tmp_path, capsys, monkeypatch):
+    path = tmp_path / "g.npy"
+    np.save(path, np.random.default_rng(0).standard_normal((12, 20)))
+    assert main(["certify", "rnsp", str(path), "--sparsity", "1", "--workers", "0"]) == 2
+    err = capsys.readouterr().err
+    assert "workers=0 must be an integer in [1, 256]" in err and err.count("\n") == 1
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)  # progress is shown on a terminal only
+    assert main(["certify", "rnsp", str(path), "--sparsity", "1", "--workers", "1"]) == 0
+    captured = capsys.readouterr()
+    assert "certified" in captured.out and captured.err.endswith("certify: columns solved: 20/20\n")
+    assert main(["certify", "rnsp", str(path), "--sparsity", "1", "--workers", "1", "--json"]) == 0
+    captured = capsys.readouterr()
+    assert captured.err == "" and json.loads(captured.out)["status"] == "certified"
+
+
+def test_certify_cli_unreachable_dask_is_one_line(tmp_path, capsys):
+    require_extra("distributed")
+    path = tmp_path / "g.npy"
+    np.save(path, np.random.default_rng(0).standard_normal((12, 20)))
+    port = _closed_port()
+    assert main(["certify", "rnsp", str(path), "--sparsity", "1", "--dask", f"tcp://127.0.0.1:{port}"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"smale18: error: dask='tcp://127.0.0.1:{port}': cannot reach a Dask scheduler there")
+    assert err.count("\n") == 1
+
+
+# -- the float64 check (proofs_notes/float_norm.md, Theorem 3) against the ball check -------------------------------
+def _float_and_ball_cases():
+    r = np.random.default_rng(2026)
+    return [
+        ("gaussian 20x30", r.standard_normal((20, 30)), 1, None, "entrywise"),
+        ("gaussian 30x40 s=2", r.standard_normal((30, 40)), 2, None, "column"),
+        ("gaussian two levels", r.standard_normal((24, 32)), [1, 1], [12, 32], "entrywise"),
+        ("gaussian two levels column", r.standard_normal((24, 32)), [1, 2], [16, 32], "column"),
+        ("integers", r.integers(-9, 10, (20, 28)).astype(float), 1, None, "column"),
+        ("scaled 1e-30", r.standard_normal((16, 24)) * 1e-30, 1, None, "entrywise"),
+        ("hadamard:16", named_matrix("hadamard:16"), 1, None, "entrywise"),
+        ("dct2:16", named_matrix("dct2:16"), 2, None, "column"),
+        ("hilbert:4", named_matrix("hilbert:4"), 1, None, "entrywise"),
+        ("subdct:64:32:0", named_matrix("subdct:64:32:0"), 1, None, "column"),
+    ]
+
+
+@pytest.fixture(scope="module")
+def float_and_ball_checks():
+    out = []
+    for name, A, s, levels, method in _float_and_ball_cases():
+        cert = certify(A, s, levels=levels, method=method)
+        out.append((name, cert, cert.check(), cert.check(rigorous="ball")))
+    return out
+
+
+def test_float_check_and_ball_check_agree_on_certify_outputs(float_and_ball_checks):
+    """Every certificate from certify (whose claim comes from the float path) gets the same verdict from both checks,
+    and the recomputed bounds agree to 1e-6 relative (or 1e-9 absolute: for rho ~ 1e-12, on exact-ish witnesses of
+    orthonormal or ill-conditioned matrices, the float path's a priori term m u |Y|^T |A| dominates)."""
+    for name, cert, fast, ball in float_and_ball_checks:
+        assert cert.status is Status.CERTIFIED, name
+        assert fast.valid and ball.valid, (name, fast.reason, ball.reason)
+        for key in ("q", "rho", "gamma"):
+            f, b = Fraction(fast.recomputed[key]), Fraction(ball.recomputed[key])
+            assert abs(f - b) <= b * Fraction(1, 10**6) + Fraction(1, 10**9), (name, key, f, b)
+
+
+def test_bounds_from_witness_paths_and_inputs_agree():
+    A = np.random.default_rng(5).standard_normal((20, 30))
+    cert = certify(A, 1)
+    Y = np.array([float.fromhex(h) for h in cert.witness["Y"]["hex"]]).reshape(20, 30)
+    _, enc, _ = _matrix_and_data(A)
+    lv = SparsityInLevels.make(30, 1)
+    fast_array = _bounds_from_witness(A, Y, lv, "entrywise")  # the exact float matrix
+    fast_balls = _bounds_from_witness(enc, Y, lv, "entrywise")  # its (exact) ball matrix: rel 2^-52 assumed
+    ball = _bounds_from_witness(enc, Y, lv, "entrywise", rigorous="ball")
+    assert _bounds_from_witness(A, Y, lv, "entrywise", rigorous="ball") == ball
+    for key in ("q", "rho", "gamma"):
+        assert ball[key] <= fast_array[key] <= fast_balls[key] <= ball[key] * (1 + Fraction(1, 10**10))
+    with pytest.raises(Smale18Error, match="rigorous='exact' must be 'float' or 'ball'"):
+        _bounds_from_witness(enc, Y, lv, "entrywise", rigorous="exact")
+
+
+@pytest.mark.parametrize("tamper", ["scale Y", "one entry of Y", "claim below", "matrix column"])
+def test_tampered_certificates_are_rejected_by_both_checks(float_and_ball_checks, tamper):
+    _, cert, fast, _ = float_and_ball_checks[0]
+    record = cert.to_json()
+    Y = np.array([float.fromhex(h) for h in record["witness"]["Y"]["hex"]]).reshape(record["witness"]["Y"]["shape"])
+    if tamper == "scale Y":
+        record["witness"]["Y"] = encode_floats(1.5 * Y)
+    elif tamper == "one entry of Y":
+        Y[0, 0] += 0.5
+        record["witness"]["Y"] = encode_floats(Y)
+    elif tamper == "claim below":
+        record["claim"]["rho"] = str(Fraction(fast.recomputed["rho"]) * Fraction(999999, 1000000))
+    else:
+        A = np.array([float.fromhex(h) for h in record["data"]["matrix"]["hex"]]).reshape(20, 30)
+        A[:, 2] *= 3
+        record["data"]["matrix"], record["data"]["sha256"] = encode_floats(A), matrix_digest(A)
+    forged = Certificate.from_json(record)
+    assert not forged.check().valid and not forged.check(rigorous="ball").valid
+
+
+def test_check_rigorous_argument():
+    A = np.array([[1.0, 1.0, 0.0], [0.0, 0.0, 1.0]])
+    ref = refute(A, 1, rho="1/2", gamma=10)
+    assert ref.check().valid and ref.check(rigorous="ball").valid  # refutations: always ball arithmetic
+    with pytest.raises(Smale18Error, match="rigorous='fast' must be 'auto', 'float' or 'ball'"):
+        ref.check(rigorous="fast")
+
+
+def test_cli_check_ball_runs_the_independent_proof(gaussian_30x40, tmp_path, capsys):
+    from smale18.app import cli
+
+    path = tmp_path / "c.json"
+    path.write_text(gaussian_30x40[1].dumps())
+    assert cli.main(["check", str(path)]) == 0
+    assert "(float64 with proven error bounds)" in capsys.readouterr().out
+    assert cli.main(["check", "--ball", str(path)]) == 0
+    assert "(ball arithmetic)" in capsys.readouterr().out

@@ -324,14 +324,25 @@ class Certificate:
     data: dict
     witness: dict
 
-    def check(self) -> CheckResult:
-        """Re-derive the claim from ``data`` and ``witness`` alone."""
+    def check(self, rigorous: str = "auto") -> CheckResult:
+        """Re-derive the claim from ``data`` and ``witness`` alone.
+
+        ``rigorous`` chooses the arithmetic of the proof where a kind has two: ``"float"``, float64 with proven a
+        priori rounding-error bounds (``proofs_notes/float_norm.md``); ``"ball"``, python-flint balls and exact
+        rationals, the independent re-check (for an rNSP certificate at 512 x 1024 its bound from the witness takes
+        83-106x longer, the whole check about 5x; it is slightly tighter, by about ``m 2^-53 (|Y|^T |A|)_ij`` on each
+        entry of ``B = I - Y^T A``); ``"auto"`` (default), the float proof and, only if it does not establish the
+        claim, the ball proof — valid iff one of them proves it, so a claim written by the ball path a hair below the
+        float bound is still accepted. A valid result's ``reason`` says which proved it. Refutations are always
+        checked in ball arithmetic."""
+        if not isinstance(rigorous, str) or rigorous not in ("auto", "float", "ball"):
+            raise Smale18Error(f"rigorous={rigorous!r} must be 'auto', 'float' or 'ball'")
         _load_kinds()
         checker = _CHECKERS.get(self.kind)
         if checker is None:
             return CheckResult(False, {}, f"unknown certificate kind {self.kind!r}")
         try:
-            return checker(self)
+            return checker(self, rigorous=rigorous)
         except Smale18Error as exc:
             return CheckResult(False, {}, f"malformed certificate: {exc}")
         except (ArithmeticError, TypeError, ValueError, IndexError, KeyError, RecursionError) as exc:

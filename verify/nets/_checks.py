@@ -13,6 +13,8 @@ import numpy as np
 from smale18.oracle import ExactArray, Smale18Error, _arb
 from smale18.oracle._errors import short_repr as _short
 
+from .. import _float_bounds
+
 __all__ = ["exact_rational", "exact_float64_array", "norm_bound_is_proven", "MAX_BITS", "NORM_SQUARINGS",
            "MAX_NORM_SIDE"]
 
@@ -85,11 +87,15 @@ def _norm_enclosure(A, prec_bits: int) -> flint.arb_mat:
 
 
 def norm_bound_is_proven(A, L: Fraction, prec_bits: int = 128) -> bool:
-    """True only if ``||A||_2 <= L`` is proven: ``lambda_max(G) <= trace(G^q)^(1/q)`` for the Gram matrix ``G`` of (an
-    enclosure of) ``A`` and ``q = 1, 2, 4, ..., 2^NORM_SQUARINGS``, in ball arithmetic (64 bits, then ``prec_bits``),
-    compared with ``L^2`` exactly. False means "not proven" (the bound may still hold when ``L`` is within a factor
-    ``rank^(1/2^11)`` of the norm). ``A``: a float or complex array, an :class:`smale18.oracle.ExactArray` or a
-    python-flint ``arb_mat``."""
+    """True only if ``||A||_2 <= L`` is proven. A float, integer or complex numpy array is first tested in float64
+    with proven rounding-error bounds (``proofs_notes/float_norm.md``, Theorem 2: a floating-point Cholesky factor of
+    ``mu I - fl(A A^T)`` with ``mu`` below ``L^2``; it proves any ``L`` more than about ``u m (m + N)`` relative
+    above the norm, and the bounds of ``operator_norm_upper(A, method="float")``), and answers False at once
+    if a Lanczos estimate of ``||A||_2^2`` exceeds ``L^2 (1 + 2^-20)`` (observed: ``L`` is below the norm). Otherwise
+    (and for an :class:`smale18.oracle.ExactArray` or a python-flint ``arb_mat``): ``lambda_max(G) <=
+    trace(G^q)^(1/q)`` for the Gram matrix ``G`` of (an enclosure of) ``A`` and ``q = 1, 2, 4, ...,
+    2^NORM_SQUARINGS``, in ball arithmetic (64 bits, then ``prec_bits``), compared with ``L^2`` exactly. False means
+    "not proven" (the bound may still hold when ``L`` is within a factor ``rank^(1/2^11)`` of the norm)."""
     L = Fraction(L)
     shape = (A.nrows(), A.ncols()) if isinstance(A, flint.arb_mat) else tuple(getattr(A, "shape", np.shape(A)))
     if len(shape) != 2 or min(shape) > MAX_NORM_SIDE:
@@ -97,6 +103,11 @@ def norm_bound_is_proven(A, L: Fraction, prec_bits: int = 128) -> bool:
                            f"{MAX_NORM_SIDE}")
     if L < 0:
         return False
+    if isinstance(A, np.ndarray) and A.dtype.kind in "fiuc" and A.ndim == 2 and A.size and np.all(np.isfinite(A)):
+        real = _float_bounds.real_float64(A)
+        verdict = None if real is None else _float_bounds.norm_at_most(real, L)
+        if verdict is not None:  # proven (float64 with proven error bounds), or observed far above L
+            return verdict
     for bits in (64, prec_bits):  # 64 bits first: the precision of operator_norm_upper, so its bounds pass at once
         M = _norm_enclosure(A, bits)
         try:

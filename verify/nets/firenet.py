@@ -364,7 +364,8 @@ def firenet(
         schedule_norm = _positive(schedule_norm, "schedule_norm")
     if L_A is None:
         _check_norm_side(A)
-        L, source = operator_norm_upper(A), "derived" if isinstance(A, np.ndarray) else "operator-columns"
+        L, source = (operator_norm_upper(A, method="float"),
+                     "derived" if isinstance(A, np.ndarray) else "operator-columns")
     else:
         L = exact_rational(L_A, "L_A")
         if L <= 0:
