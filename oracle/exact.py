@@ -22,9 +22,28 @@ import operator
 from fractions import Fraction
 from typing import Callable
 
+import sys
+
 import flint
 import numpy as np
-import sympy
+
+
+class _LazySympy:
+    """``sympy`` imported on first use: it is a fifth of the package's import time, and a sealed candidate's process
+    (which imports smale18.oracle) never needs it unless sympy data are used."""
+
+    def __getattr__(self, name):
+        import sympy as module
+
+        return getattr(module, name)
+
+
+sympy = _LazySympy()
+
+
+def _sympy_loaded():
+    """The sympy module if something has imported it, else None (then no value can be a sympy object)."""
+    return sys.modules.get("sympy")
 
 from . import _arb
 from ._errors import (
@@ -281,17 +300,14 @@ def from_float64(values) -> RationalArray:
 
 
 # -- sympy expressions ----------------------------------------------------------------------------------------
-_UNARY = {
-    sympy.cos: "cos",
-    sympy.sin: "sin",
-    sympy.tan: "tan",
-    sympy.exp: "exp",
-    sympy.log: "log",
-    sympy.atan: "atan",
-    sympy.cosh: "cosh",
-    sympy.sinh: "sinh",
-    sympy.tanh: "tanh",
-}
+_UNARY_NAMES = ("cos", "sin", "tan", "exp", "log", "atan", "cosh", "sinh", "tanh")
+_UNARY: dict = {}  # sympy function class -> the arb method of the same name, filled on first use
+
+
+def _unary():
+    if not _UNARY:
+        _UNARY.update({getattr(sympy, name): name for name in _UNARY_NAMES})
+    return _UNARY
 
 
 def _sympy_to_arb(expr, memo: dict) -> flint.arb:
@@ -330,7 +346,7 @@ def _sympy_to_arb(expr, memo: dict) -> flint.arb:
             out = r ** int(e.p) if e.p >= 0 else 1 / (r ** (-int(e.p)))
         else:
             out = (b.log() * _sympy_to_arb(e, memo)).exp()
-    elif type(expr) in _UNARY:
+    elif type(expr) in _unary():
         (arg,) = expr.args
         if type(expr) is sympy.cos and (arg / sympy.pi).is_Rational:
             r = arg / sympy.pi
@@ -346,7 +362,7 @@ def _sympy_to_arb(expr, memo: dict) -> flint.arb:
         raise Smale18Error(
             f"cannot enclose {short_repr(expr)} ({type(expr).__name__}) in ball arithmetic; "
             "supported: rationals, floats, pi, E, "
-            "+, *, powers, " + ", ".join(sorted(_UNARY.values()))
+            "+, *, powers, " + ", ".join(sorted(_UNARY_NAMES))
         )
     memo[expr] = out
     return out
@@ -638,12 +654,13 @@ def as_exact(value, name: str = "value") -> ExactArray:
         return value
     if isinstance(value, DyadicArray):
         return RationalArray._trusted(value.to_fractions())
-    if isinstance(value, sympy.MatrixBase):
+    loaded = _sympy_loaded()
+    if loaded is not None and isinstance(value, loaded.MatrixBase):
         return SympyArray(value, name)
     if isinstance(value, np.ndarray) and value.dtype.kind != "O":
         return RationalArray._trusted(check_rational_array(value, name))
     arr = object_array(value, name)
-    if any(isinstance(v, sympy.Basic) and not v.is_Rational for v in arr.reshape(-1)):
+    if loaded is not None and any(isinstance(v, loaded.Basic) and not v.is_Rational for v in arr.reshape(-1)):
         return SympyArray(arr, name)
     return RationalArray._trusted(check_rational_array(arr, name))
 
