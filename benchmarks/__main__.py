@@ -5,9 +5,9 @@ from __future__ import annotations
 import argparse
 import sys
 
-from . import certificate_check, firenet_floor, firenet_vs_cvxpy, game_overhead, norm_bound, oracle_dct
+from . import certificate_check, firenet_floor, game_overhead, norm_bound, oracle_dct, sqrt_lasso_solvers
 
-REGISTRY = {m.NAME: m for m in (oracle_dct, game_overhead, firenet_vs_cvxpy, norm_bound, certificate_check,
+REGISTRY = {m.NAME: m for m in (oracle_dct, game_overhead, sqrt_lasso_solvers, norm_bound, certificate_check,
                                 firenet_floor)}
 
 

@@ -9,6 +9,7 @@ from ._network import Network
 from ._onnx import MAX_FILE_BYTES, MAX_NODES, MAX_TENSOR_ENTRIES, from_onnx, to_onnx
 from ._torch import to_torch
 from .firenet import Firenet, firenet
+from .firenet_solver import FirenetSolution, FirenetSolver, GapBound, firenet_solver
 from .lista import Lista, train_lista
 
 __all__ = [
@@ -22,6 +23,10 @@ __all__ = [
     "Network",
     "Firenet",
     "firenet",
+    "FirenetSolver",
+    "FirenetSolution",
+    "GapBound",
+    "firenet_solver",
     "Lista",
     "train_lista",
     "Adam",
