@@ -924,7 +924,7 @@ def _slice_vectors(K: flint.fmpz_mat, coords):
                 continue
             c = flint.fmpz_mat([[ns[j, 0]] for j in range(d)])
         v = K * c
-        vec = [Fraction(int(v[i, 0])) for i in range(N)]
+        vec = [int(v[i, 0]) for i in range(N)]  # an integer kernel vector
         if any(vec):
             yield T, vec
 
@@ -980,18 +980,31 @@ def _nsp_slices(shared: tuple, start: int, count: int) -> tuple:
     :func:`nsp_constant`."""
     rows, lv, d = shared
     K = flint.fmpz_mat(rows)
+    N = len(rows)
+    # _ratio2 in integers: with L the common denominator of the weights and w_i L = wn_i, the ratio of an integer
+    # vector is xi head2 / (tail / L)^2 = (xi_num L^2 head2) / (xi_den tail^2), tail = sum wn_i |v_i| off D; ratios
+    # are compared by cross-multiplication, and one Fraction is made per range (issue 17: no Fraction per entry)
     w = lv.column_weights()
-    best, best_v, best_D = Fraction(-1), None, None
-    for _, vec in _slice_vectors(K, _combinations_from(len(rows), d - 1, start, count)):
+    L = math.lcm(*(f.denominator for f in w))
+    wn = [int(f * L) for f in w]
+    xn, xd = lv.xi.numerator * L * L, lv.xi.denominator
+    best_num, best_den, best_v, best_D = -1, 1, None, None
+    for _, vec in _slice_vectors(K, _combinations_from(N, d - 1, start, count)):
         D = _best_support(vec, lv)
-        r = _ratio2(vec, D, lv, w)
-        if r is None:
-            return ("sparse", None, tuple(vec), tuple(D))
-        if r > best:
-            best, best_v, best_D = r, vec, D
+        head2 = sum(vec[i] * vec[i] for i in D)
+        in_D = set(D)
+        tail = sum(wn[i] * abs(vec[i]) for i in range(N) if i not in in_D)
+        if tail == 0:
+            if head2 > 0:
+                return ("sparse", None, tuple(Fraction(x) for x in vec), tuple(D))
+            num, den = 0, 1
+        else:
+            num, den = xn * head2, xd * tail * tail
+        if num * best_den > best_num * den:
+            best_num, best_den, best_v, best_D = num, den, vec, D
     if best_v is None:
         return ("none", None, None, None)
-    return ("best", best, tuple(best_v), tuple(best_D))
+    return ("best", Fraction(best_num, best_den), tuple(Fraction(x) for x in best_v), tuple(best_D))
 
 
 def _is_sparse(result: tuple) -> bool:
