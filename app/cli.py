@@ -113,7 +113,7 @@ def _build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="verb", metavar="VERB")
     tour = sub.add_parser("tour", help="the main job: a guided run of what smale18 computes, certified vs observed")
     tour.add_argument("--quick", action="store_true",
-                      help="smaller sizes, and skglm's game left out (19-26 s measured here, against 67 s for the "
+                      help="smaller sizes, and skglm's game left out (18-26 s measured here, against 67 s for the "
                       "full tour)")
     _seed_option(tour)
     tour.add_argument("--out", default="smale18-report",

@@ -166,3 +166,36 @@ def test_the_paradox_reports_its_progress():
     calls = []
     paradox(K=20, widths_list=((4,), (8,)), iterations=20, progress=lambda done, total: calls.append((done, total)))
     assert calls == [(0, 3), (1, 3), (2, 3), (3, 3)]
+
+
+def test_forward_exact_equals_the_fraction_recursion():
+    """The integer evaluation of ReLUNet.forward_exact (issue 17) against the Fraction recursion it replaced, written
+    out here, on random networks (dyadic and non-dyadic rational inputs, subnormal and huge weights)."""
+    from fractions import Fraction
+
+    import numpy as np
+
+    from smale18.oracle.constructions.classification import ReLUNet
+
+    def by_fractions(net, x):
+        h = [Fraction(v) for v in x]
+        for i, (W, b) in enumerate(net.layers):
+            h = [sum((Fraction(float(W[r, c])) * h[c] for c in range(W.shape[1])), Fraction(float(b[r])))
+                 for r in range(W.shape[0])]
+            if i < len(net.layers) - 1:
+                h = [max(v, Fraction(0)) for v in h]
+        return h[0]
+
+    rng = np.random.default_rng(0)
+    for trial in range(40):
+        widths = [2, *rng.integers(1, 6, size=rng.integers(1, 4)), 1]
+        layers = []
+        for a, c in zip(widths[:-1], widths[1:]):
+            W = rng.standard_normal((c, a)) * 2.0 ** rng.integers(-30, 30)
+            b = rng.standard_normal(c)
+            if trial % 7 == 0:
+                W[0, 0] = 5e-324
+            layers.append((W, b))
+        net = ReLUNet(tuple(layers))
+        for x in [(Fraction(1, 3), Fraction(-2, 7)), (Fraction(0.1), Fraction(5)), (0, 0)]:
+            assert net.forward_exact(x) == by_fractions(net, x)

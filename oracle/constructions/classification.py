@@ -89,15 +89,43 @@ class ReLUNet:
         return H[:, 0]
 
     def forward_exact(self, x) -> Fraction:
-        """The exact output at one point with dyadic coordinates (Fractions throughout)."""
-        h = [Fraction(v) for v in x]
-        for i, (W, b) in enumerate(self.layers):
-            W, b = np.asarray(W), np.asarray(b)
-            h = [sum((Fraction(float(W[r, c])) * h[c] for c in range(W.shape[1])), Fraction(float(b[r])))
-                 for r in range(W.shape[0])]
-            if i < len(self.layers) - 1:
-                h = [max(v, Fraction(0)) for v in h]
-        return h[0]
+        """The exact output at one point with rational coordinates.
+
+        Exact integer arithmetic: each layer's float64 weights and biases are the integers ``W_int 2^-e`` (one
+        exponent per layer, :func:`_integer_layer`), the input is ``x_int / q`` with ``q`` a common denominator, and
+        ``h = (integers) / (q 2^E)`` is carried as integers with one denominator -- the same exact value as the
+        Fraction recursion, without a Fraction per operation (issue 17)."""
+        xs = [Fraction(v) for v in x]
+        q = math.lcm(*(f.denominator for f in xs))
+        h = [f.numerator * (q // f.denominator) for f in xs]  # h / den is the exact state
+        den = q
+        layers = self._integer_layers()
+        for i, (W, b, e) in enumerate(layers):
+            scale = 1 << e
+            h = [sum(w * v for w, v in zip(row, h)) + bias * den for row, bias in zip(W, b)]  # (W h/den + b 2^-e)
+            den *= scale  # ... = h / (den 2^e)
+            if i < len(layers) - 1:
+                h = [v if v > 0 else 0 for v in h]
+        return Fraction(h[0], den)
+
+    def _integer_layers(self) -> tuple:
+        """Per layer ``(W_int rows, b_int, e)`` with ``W = W_int 2^-e`` and ``b = b_int 2^-e`` exactly (cached)."""
+        cached = self.__dict__.get("_int_layers")
+        if cached is None:
+            cached = tuple(_integer_layer(W, b) for W, b in self.layers)
+            object.__setattr__(self, "_int_layers", cached)
+        return cached
+
+
+def _integer_layer(W, b) -> tuple:
+    """``(W_int rows, b_int, e)``: the float64 entries of ``W`` and ``b`` as integers over one power of two ``2^e``."""
+    W, b = np.asarray(W, dtype=float), np.asarray(b, dtype=float)
+    fr_W = [[Fraction(float(v)) for v in row] for row in W]
+    fr_b = [Fraction(float(v)) for v in b]
+    e = max(f.denominator.bit_length() - 1 for f in [*fr_b, *(f for row in fr_W for f in row)])
+    def to_int(f):
+        return f.numerator << (e - (f.denominator.bit_length() - 1))
+    return [[to_int(f) for f in row] for row in fr_W], [to_int(f) for f in fr_b], e
 
 
 def piece_bound(widths) -> int:
