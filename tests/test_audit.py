@@ -180,3 +180,18 @@ def test_recheck_reads_only_bounded_files_of_the_card_folder(tmp_path):
     (out / "card.json").write_text('{"records": [], "records": []}')  # strict JSON: duplicate keys refused
     with pytest.raises(Smale18Error, match="duplicate"):
         recheck(str(out))
+
+
+def test_an_unreachable_scheduler_is_one_clear_error_quickly():
+    """The audit connects through smale18.verify._parallel.connect_scheduler: a dead address is refused after a plain
+    socket probe, naming the option, instead of a Client that blocks again while it is collected."""
+    import time
+
+    from smale18.app.audit._runner import run_jobs
+    from smale18.oracle import Smale18Error
+
+    require_extra("distributed")
+    t = time.monotonic()
+    with pytest.raises(Smale18Error, match=r"scheduler='tcp://127.0.0.1:1': cannot reach a Dask scheduler"):
+        run_jobs([], time.monotonic() + 60, scheduler="tcp://127.0.0.1:1")
+    assert time.monotonic() - t < 15

@@ -226,10 +226,10 @@ def _map_pool(fn, shared, ranges, total, workers, progress, stop) -> list:
     return col.results
 
 
-def _connect(distributed, address: str):
-    """A client of the scheduler at ``address``, or :class:`Smale18Error` if it cannot be reached in
-    ``DASK_CONNECT_SECONDS`` (tcp/tls addresses are probed with a plain socket first: a failed
-    ``distributed.Client`` blocks again while it is garbage-collected)."""
+def connect_scheduler(distributed, address: str, name: str = "dask"):
+    """A client of the scheduler at ``address``, or :class:`Smale18Error` naming the option ``name`` if it cannot be
+    reached in ``DASK_CONNECT_SECONDS`` (tcp/tls addresses are probed with a plain socket first: a failed
+    ``distributed.Client`` blocks again while it is garbage-collected). Also used by ``smale18.app.audit``."""
     from distributed.comm.addressing import parse_address, parse_host_port
 
     try:
@@ -239,22 +239,22 @@ def _connect(distributed, address: str):
             with socket.create_connection((host, port), timeout=DASK_CONNECT_SECONDS):
                 pass
     except (ValueError, TypeError) as exc:
-        raise Smale18Error(f"dask={address!r} is not a scheduler address ({exc}); expected e.g. "
+        raise Smale18Error(f"{name}={address!r} is not a scheduler address ({exc}); expected e.g. "
                            "tcp://host:8786") from None
     except OSError as exc:
-        raise Smale18Error(f"dask={address!r}: cannot reach a Dask scheduler there ({exc.strerror or exc}); start "
+        raise Smale18Error(f"{name}={address!r}: cannot reach a Dask scheduler there ({exc.strerror or exc}); start "
                            "one (dask scheduler) or drop the option to run on local processes") from None
     try:
         return distributed.Client(address, timeout=DASK_CONNECT_SECONDS, set_as_default=False)
     except (OSError, ValueError, TimeoutError) as exc:
-        raise Smale18Error(f"dask={address!r}: cannot connect to a Dask scheduler there: {type(exc).__name__}: "
+        raise Smale18Error(f"{name}={address!r}: cannot connect to a Dask scheduler there: {type(exc).__name__}: "
                            f"{str(exc)[:120]}") from None
 
 
 def _map_dask(fn, shared, total, dask, progress, stop) -> list:
     distributed = require("distributed", "dask")
     own = isinstance(dask, str)
-    client = _connect(distributed, dask) if own else dask
+    client = connect_scheduler(distributed, dask) if own else dask
     try:
         workers = max(1, sum(client.nthreads().values()))
         ranges = split_ranges(total, _chunk_count(workers))

@@ -52,8 +52,10 @@ def run_jobs(jobs: list[Job], deadline: float, scheduler: str | None = None, wor
     if scheduler is not None:
         from smale18.oracle._extras import require
 
+        from smale18.verify._parallel import connect_scheduler
+
         distributed = require("distributed", "dask")
-        with distributed.Client(scheduler, timeout=30) as client:
+        with connect_scheduler(distributed, scheduler, name="scheduler") as client, client.as_current():
             futures = {client.submit(_call, job, pure=False, key=f"smale18-audit-{i}-{job.fn}"): i
                        for i, job in enumerate(jobs)}
             try:
