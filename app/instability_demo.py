@@ -25,7 +25,7 @@ norm 1.5-2.5 (table in proofs_notes/stability.md).
 1e-4``) is not trained on the class; it assumes sparsity in wavelets, which these small textured images barely have,
 and its clean error is observed at 25-62% (close to that of the zero-filled ``A^T y``). It is evaluated through its
 float64 fast path ``Firenet.run`` (the map of its layers, to rounding); the attack's gradients are reverse mode through
-the same iteration (``_firenet_vjp``; observed to agree with the layers' VJP to 1e-15, the tests assert 1e-10).
+the same iteration (:meth:`~smale18.verify.nets.Firenet.run_vjp`; observed to agree with the layers' VJP to 1e-15, the tests assert 1e-10).
 
 **The attack.** Both maps are attacked on the first held-out image with the same budget: projected gradient ascent
 (:func:`smale18.verify.stability.worst_case_perturbation`) for a perturbation ``r`` of the coefficients with
@@ -145,44 +145,6 @@ def _ridge_fit(Y: np.ndarray, X: np.ndarray, Yv: np.ndarray, Xv: np.ndarray):
     return best[0], best[2], tuple(path)
 
 
-def _firenet_vjp(fn, A_dense: np.ndarray, y: np.ndarray, g: np.ndarray) -> np.ndarray:
-    """``J(y)^T g`` for ``y -> fn.run(y)`` (one measurement vector ``y``), by reverse mode through the same iteration
-    (:mod:`smale18.verify.nets.firenet`) with the dense matrix ``A_dense`` of the operator; at the kinks of the
-    soft-thresholding and the projection it takes the one-sided derivative the network's VJP takes."""
-    tau, sigma, p = fn.tau, fn.sigma, fn.inner
-    thresholds = tau * fn.lam * fn.weights
-    alphas = fn.alphas()
-    At = A_dense.T
-    psi, tape = np.zeros(fn.N), []
-    for alpha in alphas:  # forward, recording what the reverse pass needs
-        x, z, total, steps = alpha * psi, np.zeros(fn.m), np.zeros(fn.N), []
-        for _ in range(p):
-            u = x - tau * (At @ z)
-            x_new = np.sign(u) * np.maximum(np.abs(u) - thresholds, 0.0)
-            w = z + sigma * (A_dense @ (2 * x_new - x)) - sigma * alpha * y
-            norm_w = float(np.linalg.norm(w))
-            steps.append((np.abs(u) > thresholds, w, norm_w))
-            z = w / max(norm_w, 1.0)
-            x = x_new
-            total = total + x
-        psi = total / p / alpha
-        tape.append(steps)
-    g_y, g_psi = np.zeros(fn.m), np.asarray(g, dtype=float)
-    for alpha, steps in zip(reversed(alphas), reversed(tape)):
-        g_mean = g_psi / (alpha * p)  # psi_{k+1} = mean(x_1..x_p) / alpha
-        g_x_next, g_z, g_ya = np.zeros(fn.N), np.zeros(fn.m), np.zeros(fn.m)
-        for active, w, norm_w in reversed(steps):
-            g_w = g_z if norm_w <= 1.0 else (g_z - w * (w @ g_z) / norm_w**2) / norm_w  # z = w / max(|w|, 1)
-            g_x = g_mean + g_x_next + 2 * sigma * (At @ g_w)  # x_k: the mean, step k+1, and w_k = ... + 2 sigma A x_k
-            g_ya -= sigma * g_w
-            g_u = g_x * active  # x_k = S(u_k)
-            g_x_next = g_u - sigma * (At @ g_w)  # into x_{k-1}: u_k = x_{k-1} - ..., w_k = ... - sigma A x_{k-1}
-            g_z = g_w - tau * (A_dense @ g_u)  # into z_{k-1}
-        g_y += alpha * g_ya  # the block's data is alpha y
-        g_psi = alpha * g_x_next  # the block starts from alpha psi_k
-    return g_y
-
-
 @dataclass(frozen=True)
 class DemoPair:
     """The pair, attacked (observed), with certified Lipschitz bounds and the trained map's fit.
@@ -274,7 +236,7 @@ def demonstration_pair(n: int = 32, train: int | None = None, seed: int = 0, ste
     att_t = worst_case_perturbation(trained, op, x, lam=0.0, steps=steps, lr=0.5 * radius, radius=radius, seed=seed,
                                     progress=told("trained map"))
     att_f = worst_case_perturbation(fn.run, op, x, lam=0.0, steps=steps, lr=0.5 * radius, radius=radius, seed=seed,
-                                    vjp=lambda yy, gg: _firenet_vjp(fn, A_dense, yy, gg), progress=told("FIRENET"))
+                                    vjp=lambda yy, gg: fn.run_vjp(yy, gg, dense=A_dense), progress=told("FIRENET"))
     fnet = fn.network()
     bound_t = lipschitz_upper(trained)
     bound_f = lipschitz_upper(fnet, fn.layer_norm_bounds(fnet))

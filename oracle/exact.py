@@ -670,9 +670,10 @@ def distance_upper_bound(
 ) -> Fraction:
     """Rigorous upper bound on ``||answer - source||`` (operator 2-norm, or Euclidean for vectors).
 
-    Computed in ball arithmetic from the source's enclosure at ``prec_bits`` (default: enough for the answer's grid, or
-    for ``stop_below`` when it is coarser, at most ``MAX_PREC_BITS``) with
-    :func:`smale18.oracle._arb.spectral_norm_upper`; returned as an exact Fraction. Independent of :meth:`approx`. With
+    Computed in ball arithmetic: the difference is formed from the source's enclosure at ``prec_bits`` (default:
+    enough for the answer's grid, or for ``stop_below`` when it is coarser, at most ``MAX_PREC_BITS``), scaled by an
+    exact power of two, and bounded by :func:`smale18.oracle._arb.spectral_norm_upper` at ``min(prec_bits,
+    SQUARING_BITS)`` bits (proofs_notes/oracle.md, Lemma 3 "as implemented"); returned as an exact Fraction. Independent of :meth:`approx`. With
     ``stop_below=t`` (an exact non-negative rational) the search for a tighter bound stops once the bound is ``<= t``.
     Any precision gives a valid bound; precision only decides how tight it is.
     """

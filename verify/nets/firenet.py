@@ -14,9 +14,10 @@ paper's own numbers; ``firenet(..., schedule="paper")`` takes the paper's ``eps0
 :func:`firenet` builds the explicit network (two affine layers and two nonlinear layers per primal-dual step);
 :meth:`Firenet.run` is the float64 fast path (the same arithmetic as an iteration, no dense weights), used for large or
 fast operators. ``tau sigma ||A||^2 < 1`` is enforced with a bound ``L_A >= ||A||_2`` whose origin is recorded in
-``Firenet.L_A_source``: ``"derived"`` (computed in ball arithmetic for a dense matrix), ``"operator-columns"`` (computed
-in ball arithmetic for the float64 matrix of a linear operator's values on the unit vectors), ``"checked"`` (given by
-the caller and proven in ball arithmetic), ``"certificate"`` (proven for the exact matrix of a checked rNSPL
+``Firenet.L_A_source``: ``"derived"`` (computed for a dense matrix in float64 with proven rounding-error bounds,
+``proofs_notes/float_norm.md``, or in ball arithmetic where that proof does not apply), ``"operator-columns"`` (the
+same, for the float64 matrix of a linear operator's values on the unit vectors), ``"checked"`` (given by the caller
+and proven the same way), ``"certificate"`` (proven for the exact matrix of a checked rNSPL
 certificate, :func:`smale18.verify.bounds.theorem2_run`; the network runs that matrix's float64 values) or
 ``"supplied"`` (given for a linear operator, which cannot be checked here: then the condition is the caller's
 hypothesis). The network computes an iteration; nothing it outputs is certified by itself (the error bound of Theorem 2
@@ -72,8 +73,7 @@ def _positive(v, name):
 class Firenet:
     """A FIRENET for one operator ``A`` (``m x N``) and its parameters; see the module docstring.
 
-    ``L_A`` is an upper bound on ``||A||_2`` (proven in ball arithmetic unless ``L_A_source == "supplied"``, see the
-    module docstring) and ``tau * sigma * L_A^2 < 1`` holds exactly. ``run(y)`` is the
+    ``L_A`` is an upper bound on ``||A||_2`` (proven unless ``L_A_source == "supplied"``, see the module docstring) and ``tau * sigma * L_A^2 < 1`` holds exactly. ``run(y)`` is the
     float64 fast path (returns ``psi_n``, or every ``psi_k`` with ``history=True``); ``network()`` the explicit
     layers (length ``4 n p + 2``), whose ``forward`` agrees with ``run`` to rounding.
     """
@@ -140,6 +140,52 @@ class Firenet:
             psi = self.inner_block(alpha * y, alpha * psi) / alpha
             out.append(psi)
         return out if history else psi
+
+    def run_vjp(self, y, g, dense=None) -> np.ndarray:
+        """``J(y)^T g`` for the map ``y -> run(y)`` at one real measurement vector ``y`` (real data and operator), by
+        reverse mode through the same iteration -- the VJP of :meth:`network` without its layers (at the kinks of the
+        soft-thresholding and the projection it takes the one-sided derivative the layers' VJP takes). ``dense``, if
+        given, is the operator's m x N matrix, used instead of its matvecs (faster for small operators; the caller
+        vouches that it is the same map). Observed use only (attacks): a gradient, not a bound."""
+        y, g = np.asarray(y, dtype=float), np.asarray(g, dtype=float)
+        if y.shape != (self.m,) or g.shape != (self.N,) or not (np.all(np.isfinite(y)) and np.all(np.isfinite(g))):
+            raise Smale18Error(f"y and g must be finite real vectors of lengths {self.m} and {self.N}")
+        if dense is not None:
+            Av, Atv = (lambda v: dense @ v), (lambda v: dense.T @ v)
+        else:
+            _, Av, Atv = self._fns
+        tau, sigma, p = self.tau, self.sigma, self.inner
+        thresholds = tau * self.lam * self.weights
+        alphas = self.alphas()
+        psi, tape = np.zeros(self.N), []
+        for alpha in alphas:  # forward, recording what the reverse pass needs
+            x, z, total, steps = alpha * psi, np.zeros(self.m), np.zeros(self.N), []
+            for _ in range(p):
+                u = x - tau * np.real(Atv(z))
+                x_new = np.sign(u) * np.maximum(np.abs(u) - thresholds, 0.0)
+                w = z + sigma * np.real(Av(2 * x_new - x)) - sigma * alpha * y
+                norm_w = float(np.linalg.norm(w))
+                steps.append((np.abs(u) > thresholds, w, norm_w))
+                z = w / max(norm_w, 1.0)
+                x = x_new
+                total = total + x
+            psi = total / p / alpha
+            tape.append(steps)
+        g_y, g_psi = np.zeros(self.m), g
+        for alpha, steps in zip(reversed(alphas), reversed(tape)):
+            g_mean = g_psi / (alpha * p)  # psi_{k+1} = mean(x_1..x_p) / alpha
+            g_x_next, g_z, g_ya = np.zeros(self.N), np.zeros(self.m), np.zeros(self.m)
+            for active, w, norm_w in reversed(steps):
+                g_w = g_z if norm_w <= 1.0 else (g_z - w * (w @ g_z) / norm_w**2) / norm_w  # z = w / max(|w|, 1)
+                At_gw = np.real(Atv(g_w))
+                g_x = g_mean + g_x_next + 2 * sigma * At_gw  # x_k: the mean, step k+1, and w_k = ... + 2 sigma A x_k
+                g_ya -= sigma * g_w
+                g_u = g_x * active  # x_k = S(u_k)
+                g_x_next = g_u - sigma * At_gw  # into x_{k-1}: u_k = x_{k-1} - ..., w_k = ... - sigma A x_{k-1}
+                g_z = g_w - tau * np.real(Av(g_u))  # into z_{k-1}
+            g_y += alpha * g_ya  # the block's data is alpha y
+            g_psi = alpha * g_x_next  # the block starts from alpha psi_k
+        return g_y
 
     # -- the explicit network -------------------------------------------------------------------------------
     def network(self) -> Network:
@@ -325,9 +371,10 @@ def firenet(
     ``delta' = sqrt(tau/sigma) p delta/(2 e L)``, which give the same ``alpha_k``; the Firenet stores the converted
     pair and records the given one in ``paper_schedule``.
 
-    ``L_A >= ||A||_2``: computed with :func:`smale18.verify.balls.operator_norm_upper` (ball arithmetic) when not given;
-    a given ``L_A`` (a rational: int, float, Fraction or ``"p/q"``) is *proven* to bound the norm of a dense ``A`` in
-    ball arithmetic (``proofs_notes/firenet_bound.md``, Lemma 4) and refused if that fails; for a linear operator it
+    ``L_A >= ||A||_2``: computed with :func:`smale18.verify.balls.operator_norm_upper` (``method="float"``: float64
+    with proven rounding-error bounds, falling back to ball arithmetic) when not given; a given ``L_A`` (a rational:
+    int, float, Fraction or ``"p/q"``) is *proven* to bound the norm of a dense ``A`` (float64 with proven bounds, then
+    ball arithmetic: ``proofs_notes/firenet_bound.md``, Lemma 4) and refused if that fails; for a linear operator it
     cannot be checked and is recorded as ``L_A_source = "supplied"`` (the caller's hypothesis). Then
     ``tau sigma L_A^2 < 1`` is checked in exact rationals. Default steps ``tau = sigma = (1 - 2^-20)/L_A``. Dense
     matrices for which a norm bound is derived or checked need ``min(m, N) <= 512``.
