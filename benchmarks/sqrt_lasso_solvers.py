@@ -18,8 +18,12 @@ MKL_NUM_THREADS=1`` must be set *before* numpy is first imported — here numpy 
 module runs, so the benchmark only reports what it finds and says so. One thread because the machine has two
 cores shared with other work: two BLAS threads on busy cores made a step up to 10x slower (issue 17).
 
-- ``firenet-solver``: :func:`smale18.verify.nets.firenet_solver` (the converging variant). Its construction (the
-  certified bound on ``||A||``, :func:`smale18.verify.balls.operator_norm_upper`) is timed and **counted**.
+- ``firenet-solver``: :func:`smale18.verify.nets.firenet_solver` (the converging variant, adaptive steps: no norm
+  of ``A``). Its construction (a copy of ``A``, its validation and proven column-norm bounds) is timed and
+  **counted**.
+- ``firenet-solver fixed``: the same with ``steps="fixed"``, the step ``(1 - 2^-20)/L_A`` from the certified bound on
+  ``||A||`` (:func:`smale18.verify.balls.operator_norm_upper`, ``method="float"``), which its construction computes
+  and which is counted.
 - ``firenet p=20``, ``firenet p=160``: FIRENET itself (:func:`smale18.verify.nets.firenet`), ``eps0 = ||y||/lam``
   (a proven bound on ``||x*||``: ``lam ||x*||_1 <= F(x*) <= F(0) = ||y||``), ``delta = 0``; construction counted.
 - ``fista``: FISTA on ``f(x) = ||Ax - y||`` (differentiable where ``Ax != y``) plus the prox of ``lam ||x||_1``,
@@ -34,8 +38,9 @@ cores shared with other work: two BLAS threads on busy cores made a step up to 1
 - ``cvxpy+SCS``, ``cvxpy+Clarabel``: the loosest tolerance of a sweep that reaches the target; compilation included.
 
 Iterative solvers are first run once with a monitor that records the error at every iteration (or every check of
-``firenet-solver``, every restart of FIRENET); the timed runs then do exactly the iterations needed, without the
-monitor. ``firenet-solver (certified stop)`` runs with its own stopping rule, ``tol = target`` on the relative gap
+``firenet-solver``, every restart of FIRENET); for ``firenet-solver`` the count is then refined between two checks
+(the smallest ``max_iter`` whose output meets the target, as for FISTA's per-iteration count); the timed runs then do
+exactly the iterations needed, without the monitor. ``firenet-solver (certified stop)`` runs with its own stopping rule, ``tol = target`` on the relative gap
 bound, and prints the error it reached. Times are medians over the repeats, on this machine.
 
 Headline: time to relative solution error ``||x - x*||/||x*|| <= 1e-6``, ``firenet-solver`` with its construction
@@ -224,6 +229,21 @@ class _Errors:
         return all(v is not None for v in self.first.values())
 
 
+def _refine(monitor, checks, run_to):
+    """Refine a monitor's counts found at checks: for each target first met at check ``k``, the smallest ``max_iter``
+    after the previous check whose output (``run_to(max_iter)``) meets it."""
+    for key, k in list(monitor.first.items()):
+        if k is None:
+            continue
+        previous = max((c for c in checks if c < k), default=0)
+        kind, target = key
+        for kk in range(previous + 1, k):
+            obj, sol = monitor.errors(run_to(kk))
+            if (obj if kind == "obj" else sol) <= target:
+                monitor.first[key] = kk
+                break
+
+
 def _timed(fn):
     t = time.perf_counter()
     out = fn()
@@ -272,12 +292,13 @@ def _run(quick: bool) -> float:
           f"certified gap F(x*) - min F <= {float(ref_gap):.1e} = {float(ref_gap) / F_ref:.1e} F(x*) "
           f"(ball arithmetic, {t_check:.1f} s)")
 
-    # constructions (the certified norm dominates them): medians of `repeats` builds each
+    # constructions: medians of `repeats` builds each
     eps0 = float(np.linalg.norm(y)) / lam
     max_restarts = 200
     builders = {
         "norm": lambda: operator_norm_upper(A, method="float"),
         "firenet-solver": lambda: firenet_solver(A, lam),
+        "firenet-solver fixed": lambda: firenet_solver(A, lam, steps="fixed"),
         "firenet p=20": lambda: firenet(A, lam=lam, restarts=max_restarts, inner=20, eps0=eps0, delta=0.0),
         "firenet p=160": lambda: firenet(A, lam=lam, restarts=max_restarts // 4, inner=160, eps0=eps0, delta=0.0),
     }
@@ -286,18 +307,24 @@ def _run(quick: bool) -> float:
         for label, build in builders.items():
             seconds, built[label] = _timed(build)
             build_times.setdefault(label, []).append(seconds)
-    t_norm, t_build, t_net20, t_net160 = (statistics.median(build_times[k]) for k in builders)
-    L, solver, net20, net160 = (built[k] for k in builders)
+    t_norm, t_build, t_fixed, t_net20, t_net160 = (statistics.median(build_times[k]) for k in builders)
+    L, solver, fixed, net20, net160 = (built[k] for k in builders)
     print(f"  certified ||A|| <= {float(L):.6f} by operator_norm_upper(A, method='float') in {_fmt(t_norm)}; "
-          f"constructions (each including its own norm bound): firenet_solver {_fmt(t_build)}, firenet(p=20) "
-          f"{_fmt(t_net20)}, firenet(p=160) {_fmt(t_net160)} (medians of {repeats})")
+          f"constructions: firenet_solver {_fmt(t_build)} (no norm), firenet_solver(steps='fixed') {_fmt(t_fixed)}, "
+          f"firenet(p=20) {_fmt(t_net20)}, firenet(p=160) {_fmt(t_net160)} (the last three include the norm bound; "
+          f"medians of {repeats})")
 
     # monitored runs: the count needed for each target
     budget = 3000
     counts = {}
     mon = _Errors(A, y, lam, x_ref, F_ref)
-    solver.solve(y, tol=0.0, max_iter=budget, callback=lambda it, x, gap: mon(it, x))
+    first_run = solver.solve(y, tol=0.0, max_iter=budget, callback=lambda it, x, gap: mon(it, x))
+    _refine(mon, [it for it, _ in first_run.history], lambda k: solver.solve(y, tol=0.0, max_iter=k).x)
     counts["firenet-solver"] = (mon, "steps")
+    fx = _Errors(A, y, lam, x_ref, F_ref)
+    fixed_run = fixed.solve(y, tol=0.0, max_iter=budget, callback=lambda it, x, gap: fx(it, x))
+    _refine(fx, [it for it, _ in fixed_run.history], lambda k: fixed.solve(y, tol=0.0, max_iter=k).x)
+    counts["firenet-solver fixed"] = (fx, "steps")
     fi = _Errors(A, y, lam, x_ref, F_ref)
     fista(A, y, lam, 1000, monitor=fi)
     counts["fista"] = (fi, "iterations")
@@ -311,12 +338,14 @@ def _run(quick: bool) -> float:
 
     runners = {
         "firenet-solver": lambda k: solver.solve(y, tol=0.0, max_iter=k),
+        "firenet-solver fixed": lambda k: fixed.solve(y, tol=0.0, max_iter=k),
         "fista": lambda k: fista(A, y, lam, k),
         "plain CP": lambda k: plain_cp(A, y, lam, L, k),
         "firenet p=20": lambda k: firenet_restarts(net20, y, k),
         "firenet p=160": lambda k: firenet_restarts(net160, y, k),
     }
-    construction = {"firenet-solver": t_build, "firenet p=20": t_net20, "firenet p=160": t_net160}
+    construction = {"firenet-solver": t_build, "firenet-solver fixed": t_fixed, "firenet p=20": t_net20,
+                    "firenet p=160": t_net160}
 
     # cvxpy sweeps and skglm: each setting once; the chosen settings are re-timed in the repeats
     sweeps = {"cvxpy+Clarabel": _clarabel_sweep(A, y, lam, mon), "cvxpy+SCS": _scs_sweep(A, y, lam, mon)}
@@ -369,8 +398,9 @@ def _run(quick: bool) -> float:
     for t in TARGETS:
         sol = solver.solve(y, tol=t)
         obj, err = mon.errors(sol.x)
-        print(f"    tol {t:.0e}: {_fmt(med[('certified stop', t)])}, {sol.iterations} steps, gap bound "
-              f"{sol.relative_gap_bound:.1e} F*, observed objective error {obj:.1e}, solution error {err:.1e}")
+        print(f"    tol {t:.0e}: {_fmt(med[('certified stop', t)])}, {sol.iterations} steps ({sol.rejected} rejected, "
+              f"safe step {sol.safe_entries}x), gap bound {sol.relative_gap_bound:.1e} F*, observed objective error "
+              f"{obj:.1e}, solution error {err:.1e}")
     for label, net in (("firenet p=20", net20), ("firenet p=160", net160)):
         fm = counts[label][0]
         print(f"  {label}: after {fm.count} restarts ({fm.count * net.inner} steps) the solution error is "
@@ -387,9 +417,12 @@ def _run(quick: bool) -> float:
     r_fista = ours / fista_t if fista_t else math.inf
     r_fista_solve = ours_solve / fista_t if fista_t else math.inf
     ratio = clarabel / ours if clarabel else math.inf
-    print(f"  headline at solution error {HEADLINE:g}: firenet-solver {_fmt(ours)} = {_fmt(ours_solve)} solve + "
-          f"{_fmt(t_build)} construction ({t_build / ours:.0%} of the total; the certified norm bound alone took "
-          f"{_fmt(t_norm)}), FISTA {_fmt(fista_t)}, cvxpy+Clarabel {_fmt(clarabel)}")
+    run = solver.solve(y, tol=0.0, max_iter=counts["firenet-solver"][0].first[key])
+    print(f"  headline at solution error {HEADLINE:g}: firenet-solver {_fmt(ours)} = {_fmt(ours_solve)} solve "
+          f"({run.iterations} steps, {run.rejected} rejected, safe step {run.safe_entries}x, no norm of A used) + "
+          f"{_fmt(t_build)} construction ({t_build / ours:.0%} of the total); with steps='fixed' "
+          f"{cell('firenet-solver fixed', key)[1]} (its certified norm bound alone {_fmt(t_norm)}); FISTA "
+          f"{_fmt(fista_t)}, cvxpy+Clarabel {_fmt(clarabel)}")
     print(f"{NAME}: firenet-solver / FISTA = {r_fista:.2f} with construction, {r_fista_solve:.2f} solve only "
           f"(target <= {FISTA_TARGET:g}: {'met' if r_fista <= FISTA_TARGET else 'NOT met'})")
     print(f"{NAME}: ratio={ratio:.1f} target={TARGET:g} (cvxpy+Clarabel / firenet-solver with construction; "

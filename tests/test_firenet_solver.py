@@ -14,6 +14,7 @@ from smale18.oracle import Smale18Error, SqrtLasso, Status
 from smale18.verify.nets import FirenetSolver, firenet, firenet_solver
 
 solver_module = sys.modules["smale18.verify.nets.firenet_solver"]
+gap_module = sys.modules["smale18.verify.nets._sqrt_lasso_gap"]
 
 
 def _noisy_instance(m=64, N=256, s=4, seed=7):
@@ -109,10 +110,70 @@ def test_fixed_budget_and_zero_data(case):
     A, y, lam, solver, ref = case
     seen = []
     sol = solver.solve(y, tol=0, max_iter=37, callback=lambda it, x, gap: seen.append(it))
-    assert sol.iterations == 37 and seen == [10, 20, 30, 37] and sol.matvecs >= 74
+    # a check after every 10 accepted steps (rejected ones shift them) and one at the budget
+    assert sol.iterations == 37 and seen[-1] == 37 and len(seen) == 4 and sol.matvecs >= 74
+    assert all(seen[i] >= 10 * (i + 1) for i in range(3)) and seen[2] <= 30 + sol.rejected
     assert not sol.reached or sol.gap_bound == 0
+    fixed = firenet_solver(A, lam, steps="fixed")
+    seen = []
+    sol = fixed.solve(y, tol=0, max_iter=37, callback=lambda it, x, gap: seen.append(it))
+    assert sol.iterations == 37 and seen == [10, 20, 30, 37] and sol.rejected == 0
     zero = solver.solve(np.zeros(A.shape[0]))
     assert zero.reached and zero.gap_bound == 0 and not np.any(zero.x)
+
+
+def test_adaptive_steps_need_no_norm(case):
+    A, y, lam, solver, ref = case
+    adaptive = solver.solve(y, tol=1e-9)
+    fixed = firenet_solver(A, lam, steps="fixed").solve(y, tol=1e-9)
+    assert adaptive.reached and fixed.reached
+    assert adaptive.L_A is None and adaptive.safe_entries == 0 and adaptive.steps == "adaptive"
+    assert fixed.L_A >= Fraction(float(np.linalg.norm(A, 2))) and fixed.L_A_source == "derived"
+    # larger steps than the safe one: eta = sqrt(tau sigma) above 1/||A|| (the test allows any eta <= 1/||A||)
+    assert math.sqrt(adaptive.tau * adaptive.sigma) > 1 / np.linalg.norm(A, 2)
+
+
+def test_a_stall_takes_the_safe_step_with_a_proven_norm(case, monkeypatch):
+    """With restarts (almost) never accepted, the run stalls by the rule and takes the safe step (Theorem A's
+    second case); it still reaches the tolerance, and the proven norm is derived once and kept."""
+    A, y, lam, solver, ref = case
+    monkeypatch.setattr(solver_module, "STALL_CHECKS", 2)
+    stalling = firenet_solver(A, lam, restart_factor=1e-12)
+    sol = stalling.solve(y, tol=1e-8)
+    assert sol.reached and sol.safe_entries >= 1 and sol.restarts == 0
+    assert sol.L_A_source == "derived" and sol.L_A >= Fraction(float(np.linalg.norm(A, 2)))
+    assert stalling.proven_norm()[0] == sol.L_A  # kept, not derived again
+    assert math.isclose(sol.tau * sol.sigma * float(sol.L_A) ** 2, (1 - 2**-20) ** 2, rel_tol=1e-12)
+
+
+def test_rejections_in_a_row_take_the_safe_step(case, monkeypatch):
+    A, y, lam, solver, ref = case
+    monkeypatch.setattr(solver_module, "ETA_START", 1e6)  # far too large: the first test fails
+    monkeypatch.setattr(solver_module, "MAX_REJECTIONS", 1)
+    sol = firenet_solver(A, lam).solve(y, tol=1e-8)
+    assert sol.rejected >= 1 and sol.safe_entries >= 1 and sol.reached
+
+
+def test_the_solver_keeps_its_own_copy_of_A(case):
+    A, y, lam, solver, ref = case
+    mine = A.copy()
+    S = firenet_solver(mine, lam)
+    mine[:] = 0.0
+    assert np.array_equal(S.solve(y, tol=1e-8).x, solver.solve(y, tol=1e-8).x)
+    with pytest.raises(ValueError):
+        S.A[0, 0] = 1.0
+
+
+def test_column_norm_bounds_hold_exactly():
+    """C_j >= ||a_j|| checked in exact rationals, on columns spanning 1e-160 .. 1e60 (subnormal squares included)."""
+    rng = np.random.default_rng(11)
+    A = rng.standard_normal((40, 30)) * np.exp(rng.uniform(-370, 140, (1, 30)))
+    A[:, 0] = 5e-324  # the smallest subnormal: its squares underflow to 0
+    C = gap_module.column_norms_upper(A)
+    for j in range(A.shape[1]):
+        exact = sum(Fraction(float(v)) ** 2 for v in A[:, j])
+        assert Fraction(float(C[j])) ** 2 >= exact
+        assert float(C[j]) <= float(np.linalg.norm(A[:, j])) * (1 + 1e-13) + 2e-160  # tight unless subnormal
 
 
 def test_below_the_rounding_floor_it_stops_and_says_so(case):
@@ -152,6 +213,8 @@ BAD = [
     (dict(restart_factor=1.0), r"restart_factor=1.0 must be a number in \(0, 1\)"),
     (dict(L_A=-2), "L_A=-2 must be positive"),
     (dict(L_A="x"), "L_A='x' must be a rational"),
+    (dict(steps="auto"), r"steps='auto' must be one of \('adaptive', 'fixed'\)"),
+    (dict(A=np.array([[1e250, 1.0]])), "A has an entry beyond 2\\^200"),
     (dict(A=np.zeros((2, 3))), "A is zero"),
 ]
 

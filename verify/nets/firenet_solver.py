@@ -1,5 +1,5 @@
-"""FIRENET as a solver: restarted Chambolle–Pock for square-root LASSO that converges on noisy data, and stops on a
-duality gap bounded rigorously (``proofs_notes/firenet_solver.md``).
+"""FIRENET as a solver: restarted Chambolle–Pock for square-root LASSO that converges on noisy data, needs no norm of
+``A``, and stops on a duality gap bounded rigorously (``proofs_notes/firenet_solver.md``).
 
 Problem, for a dense real ``A`` (``m x N``), ``y``, ``lam > 0`` and weights ``w > 0`` (all float64, read exactly):
 
@@ -7,169 +7,69 @@ Problem, for a dense real ``A`` (``m x N``), ``y``, ``lam > 0`` and weights ``w 
 
 FIRENET (:mod:`smale18.verify.nets.firenet`, the network Theorem 2 is about) restarts the dual at 0 in every block
 and outputs the block's ergodic mean, on a fixed scale schedule; on noisy data with a fixed ``p`` its error stalls
-(``firenet.md``, "Stalling"). The variant keeps the restarted primal–dual structure and changes four things:
+(``firenet.md``, "Stalling"). The variant keeps the restarted primal–dual structure and changes five things:
 
 1. the dual is **warm-started**: ``(x, z)`` is carried from block to block (no reset of ``z`` to 0);
 2. the iterate is the **last** one of the over-relaxed Chambolle–Pock step ``v <- v + rho (T v - v)``,
    ``rho in (0, 2)`` — FIRENET's step ``T`` with the scale ``alpha`` of its blocks fixed to the primal weight ``omega``
-   (``tau = eta/omega``, ``sigma = eta omega``, ``eta = (1 - 2^-20)/L_A``, ``L_A >= ||A||_2`` proven);
-3. **adaptive restarts** on the duality gap: every ``window`` steps the gap is observed at the last iterate and at an
-   extrapolation of the block's iterates (regularised nonlinear acceleration, a combination of the block's iterates
-   with weights summing to 1 that minimises the combined step length); the better of the two becomes the new start
-   only if its gap is at most ``restart_factor`` times the gap at the previous restart;
-4. a **stopping rule from the duality gap**: when the observed gap meets the tolerance, the gap is recomputed with
+   (``tau = eta/omega``, ``sigma = eta omega``);
+3. **steps without a norm** (``steps="adaptive"``, default): ``eta`` is accepted for a step only if the step passes
+   the local test ``2 |<A dx, dz>| <= (omega ||dx||^2 + ||dz||^2/omega)/eta`` (the Chambolle–Pock metric is positive
+   on the step; every ``eta <= 1/||A||`` passes), and adapted after each step (Applegate et al., PDLP, 2021). Only if
+   the run stalls (no restart for ``STALL_CHECKS`` checks, or ``MAX_REJECTIONS`` rejected steps in a row) does it
+   switch to the **safe step** ``eta = (1 - 2^-20)/L_A`` with ``L_A >= ||A||_2`` proven
+   (:func:`smale18.verify.balls.operator_norm_upper`, ``method="float"``, derived then and kept), until the next
+   restart. ``steps="fixed"`` always uses the safe step (the norm is then derived when the solver is built);
+4. **adaptive restarts** on the duality gap: every ``window`` accepted steps the gap is observed at the last iterate
+   and at an extrapolation of the block's iterates (regularised nonlinear acceleration, a combination of the block's
+   iterates with weights summing to 1 that minimises the combined step length); the better of the two becomes the new
+   start only if its gap is at most ``restart_factor`` times the gap at the previous restart;
+5. a **stopping rule from the duality gap**: when the observed gap meets the tolerance, the gap is recomputed with
    fresh products and an a-priori rounding bound (below); the run stops only when that bound meets it.
 
 Guarantee (``firenet_solver.md``): in exact arithmetic the run stops for every ``tol > 0`` (Theorem A: the gap at
-the restart points tends to 0, with or without infinitely many restarts). Whatever happened during the run,
-``FirenetSolution.gap_bound >= F(x) - min F`` for the returned ``x``, *proven under the float64 error model (E1) of
-``float_enclosure.md``* (IEEE binary64, round to nearest, BLAS sums in any order with or without FMA): every product
-is a float64 ``A @ v`` whose error is bounded by ``|A| @ |v|`` (``float_enclosure.md`` Lemma 1), and every other
-step is rounded upwards or done in exact rationals. :meth:`FirenetSolution.certify` re-checks the same primal and
-dual points in exact/ball arithmetic (:class:`smale18.oracle.SqrtLasso`), independently of float64: that check is the
-*certified* one. No a-priori iteration count is claimed: that was FIRENET's, under the rNSPL hypotheses of Theorem 2.
+the restart points tends to 0; a stall brings the safe step, under which the iteration converges). Whatever happened
+during the run, ``FirenetSolution.gap_bound >= F(x) - min F`` for the returned ``x``, *proven under the float64 error
+model (E1) of ``float_enclosure.md``* (IEEE binary64, round to nearest, BLAS sums in any order with or without FMA;
+Theorem B): every product is a float64 sum whose error is bounded a priori (``float_enclosure.md`` Lemma 1), and every
+other step is rounded upwards or done in exact rationals. :meth:`FirenetSolution.certify` re-checks the same primal
+and dual points in exact/ball arithmetic (:class:`smale18.oracle.SqrtLasso`), independently of float64: that check is
+the *certified* one. No a-priori iteration count is claimed: that was FIRENET's, under the rNSPL hypotheses of
+Theorem 2.
 """
 
 from __future__ import annotations
 
-import functools
 import math
 from dataclasses import dataclass, field
 from fractions import Fraction
 
 import numpy as np
 
-from smale18.oracle import Smale18Error, _arb
+from smale18.oracle import Smale18Error
 from smale18.oracle._errors import short_repr
-from smale18.oracle._prox import soft_threshold
 
 from ..balls import operator_norm_upper
 from ._checks import MAX_NORM_SIDE, exact_float64_array, exact_rational, norm_bound_is_proven
+from ._sqrt_lasso_gap import (ENTRY_LIMIT, MAX_SIDE, GapBound, bound_pair, column_norms_upper, float_up)
 
 __all__ = ["FirenetSolver", "FirenetSolution", "GapBound", "firenet_solver"]
 
-#: ``u = 2^-53`` and the subnormal spacing ``2^-1074`` of IEEE binary64
-_U = Fraction(1, 2**53)
-_ETA = Fraction(1, 2**1074)
-#: entries of A, x, y, the dual point and the weights above this are refused by the gap bound: with ``max(m, N) <=
-#: 2^40`` every exact sum and square it forms then stays below ``2^1000``, far from overflow
-_ENTRY_LIMIT = 2.0**200
 MAX_ITER = 10_000_000
 MAX_WINDOW = 100
+STEPS = ("adaptive", "fixed")
+#: adaptive steps: the first ``eta`` is ``ETA_START / c`` and the primal weight ``OMEGA_START c/||y||``, with ``c``
+#: the largest column norm of ``A`` (a lower bound on ``||A||_2``); chosen on the benchmark generator's seeds 1-8 at
+#: 128 x 512, 256 x 1024 and 512 x 2048 (not the benchmark's seed 0), ``firenet_solver.md`` "Parameters"
+ETA_START = 4.0
+OMEGA_START = 2.0
+#: ``eta`` never grows beyond this factor times its start (keeps ``tau``, ``sigma`` in the float64 range)
+ETA_GROWTH_CAP = 2.0**20
+#: the safe step is taken after this many checks without a restart, or this many rejected steps in a row
+STALL_CHECKS = 20
+MAX_REJECTIONS = 20
 #: ``L_A`` sources of a :class:`~smale18.verify.nets.Firenet` proven for its own float64 matrix
 _PROVEN_SOURCES = ("derived", "checked")
-
-
-@functools.lru_cache(maxsize=64)
-def _gamma(n: int) -> Fraction:
-    return n * _U / (1 - n * _U)
-
-
-def _float_up(f: Fraction) -> float:
-    """The smallest float64 ``>= f`` (``f`` finite, in range)."""
-    v = float(f)
-    return v if Fraction(v) >= f else float(np.nextafter(v, np.inf))
-
-
-def _up(v):
-    """One float64 step up: ``>=`` the exact result of the operation that rounded to nearest and gave ``v``."""
-    return np.nextafter(v, np.inf)
-
-
-def _sum_upper(computed: float, n: int, p: int) -> Fraction:
-    """Upper bound on an exact sum ``s`` of ``n`` non-negative terms (``p`` of them products of floats), given any
-    float64 evaluation ``computed`` within (E1): ``|computed - s| <= gamma_n s + p 2^-1074`` (Lemma 1)."""
-    return (Fraction(float(computed)) + p * _ETA) / (1 - _gamma(n))
-
-
-def _check_range(*arrays) -> None:
-    """Refuse entries above ``2^200``: with ``max(m, N) <= 2^40`` this is the premise ``B <= realmax`` of Lemma 1 for
-    every sum the bound forms (``A`` is checked once, when the solver is built)."""
-    for v in arrays:
-        if v.size and not float(np.max(np.abs(v))) <= _ENTRY_LIMIT:  # also catches NaN
-            raise Smale18Error("an entry of y, x, the dual point or the weights is beyond 2^200 (or not finite); "
-                               "rescale the problem for the duality-gap bound")
-
-
-@dataclass(frozen=True)
-class GapBound:
-    """Rigorous (under (E1)) bounds at a primal point ``x`` and a dual point ``dual / dual_scale``:
-    ``objective_upper >= F(x)``, ``dual_lower <= <y, dual>/dual_scale <= min F``, ``gap = objective_upper - dual_lower``.
-    """
-
-    objective_upper: Fraction
-    dual_lower: Fraction
-    dual_scale: Fraction
-    dual: np.ndarray = field(repr=False)
-
-    @property
-    def gap(self) -> Fraction:
-        return self.objective_upper - self.dual_lower
-
-
-def _objective_upper(A, absA, y, lam: Fraction, w, x) -> tuple[Fraction, float, np.ndarray]:
-    """``(U, F^, r^)``: ``U >= F(x)``, the float64 value ``F^`` and residual ``r^``. ``r^ = fl(A x - y)``,
-    ``|r^ - r| <= gamma_{N+1} c + N 2^-1074`` with ``c = |A||x| + |y|`` (Lemma 1)."""
-    m, N = A.shape
-    _check_range(y, w, x)
-    ax = np.abs(x)
-    with np.errstate(over="ignore", invalid="ignore"):
-        r = A @ x - y
-        c = absA @ ax + np.abs(y)
-        rr, cc, l1 = float(r @ r), float(c @ c), float(w @ ax)
-    a = _gamma(N + 1) / (1 - _gamma(N + 1))  # e_i <= a c^_i + b  with  c_i <= (c^_i + N eta)/(1 - gamma_{N+1})
-    b = N * _ETA * (1 + a)
-    r_norm = _arb.sqrt_bounds(Fraction(0), _sum_upper(rr, m, m))[1]
-    c_norm = _arb.sqrt_bounds(Fraction(0), _sum_upper(cc, m, m))[1]
-    e_norm = a * c_norm + b * _arb.sqrt_bounds(Fraction(0), Fraction(m))[1]
-    return lam * _sum_upper(l1, N, N) + r_norm + e_norm, float(lam) * l1 + math.sqrt(rr), r
-
-
-def _observed_dual(y, lam_w, u, g) -> float:
-    """The float64 value of ``<y, u>/s`` with ``g = fl(A^T u)`` (observed, for choosing between dual points)."""
-    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
-        return float(y @ u) / max(1.0, math.sqrt(float(u @ u)), float(np.max(np.abs(g) / lam_w)))
-
-
-def _dual_lower(A, absA, y, lam_w, lam_w_down, u, g) -> tuple[Fraction, Fraction, float]:
-    """``(D, s, D^)`` with ``u/s`` dual feasible, ``D <= <y, u>/s`` (``D = 0`` when no positive bound is proven) and
-    ``D^`` the float64 value of ``<y, u>/s``; ``g`` is ``A.T @ u`` as numpy computes it."""
-    m, N = A.shape
-    _check_range(y, u)
-    with np.errstate(over="ignore", invalid="ignore"):  # no overflow by the range check; ratios may be inf
-        h = absA.T @ np.abs(u)
-        yu, ayu, uu = float(y @ u), float(np.abs(y) @ np.abs(u)), float(u @ u)
-    a = _gamma(m) / (1 - _gamma(m))
-    b = m * _ETA * (1 + a)
-    # |g_i| <= |g^_i| + a h^_i + b, divided by a lower bound of lam w_i; every float step rounded upwards
-    af, bf = _float_up(a), _float_up(b)
-    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
-        ratio = _up(_up(_up(np.abs(g) + _up(af * h)) + bf) / lam_w_down)
-    top = float(np.max(ratio))
-    observed = _observed_dual(y, lam_w, u, g)
-    if not math.isfinite(top):
-        return Fraction(0), Fraction(1), observed
-    scale = max(Fraction(1), _arb.sqrt_bounds(Fraction(0), _sum_upper(uu, m, m))[1], Fraction(top))
-    inner = Fraction(yu) - _gamma(m) * _sum_upper(ayu, m, m) - m * _ETA
-    return (inner / scale if inner > 0 else Fraction(0)), scale, observed
-
-
-def _bound_pair(solver, y, x, duals, lam_w_down, lam_q, residual_dual=False):
-    """The rigorous gap at ``x`` with the best (by float64 value) of the dual candidates (and ``(y - Ax)/||y - Ax||``
-    if asked), and its floor: the bound minus the float64 gap at the same points (the rounding allowance)."""
-    A, absA, w = solver.A, solver._absA, solver.weights
-    lam_w = solver.lam * w
-    F_up, F_obs, r = _objective_upper(A, absA, y, lam_q, w, x)
-    candidates = [np.asarray(u, dtype=float) for u in duals]
-    if residual_dual:
-        nr = math.sqrt(float(r @ r))
-        if nr > 0:
-            candidates.append(-r / nr)  # r = Ax - y
-    scored = [(u, A.T @ u) for u in candidates]
-    u, g = max(scored, key=lambda ug: _observed_dual(y, lam_w, *ug)) if len(scored) > 1 else scored[0]
-    D, scale, D_obs = _dual_lower(A, absA, y, lam_w, lam_w_down, u, g)
-    best = GapBound(F_up, D, scale, np.array(u))
-    return best, float(best.gap) - (F_obs - D_obs)
 
 
 @dataclass(frozen=True, eq=False)
@@ -181,7 +81,10 @@ class FirenetSolution:
     F(x) - min F``: proven under the float64 error model (E1) (module docstring), not certified;
     :meth:`certify` is the independent check in exact/ball arithmetic. ``reached`` says whether ``gap_bound <=
     max(atol, tol * dual_lower)`` (then ``(F(x) - min F)/min F <= tol`` when ``atol = 0``); ``reason`` why the run
-    stopped. ``history`` holds ``(iteration, observed gap)`` at every check (observed, float64).
+    stopped. ``iterations`` counts steps tried (each one ``A`` and one ``A^T`` product), ``rejected`` those the
+    adaptive step test refused; ``safe_entries`` how often the safe step was taken (then ``L_A`` is the proven norm
+    bound used, else ``None`` with adaptive steps); ``tau``, ``sigma`` are the last steps. ``history`` holds
+    ``(iteration, observed gap)`` at every check (observed, float64).
     """
 
     x: np.ndarray
@@ -194,15 +97,18 @@ class FirenetSolution:
     tol: float
     atol: float
     iterations: int
+    rejected: int
     restarts: int
     extrapolations: int
+    safe_entries: int
     matvecs: int
+    steps: str
     primal_weight: float
     tau: float
     sigma: float
     lam: float
-    L_A: Fraction
-    L_A_source: str
+    L_A: Fraction | None
+    L_A_source: str | None
     history: tuple = field(repr=False, default=())
     _problem: tuple = field(repr=False, default=None)
 
@@ -214,7 +120,7 @@ class FirenetSolution:
     def relative_gap_bound(self) -> float:
         """``gap_bound / dual_lower`` rounded up to a float (``inf`` when ``dual_lower <= 0``): a bound on
         ``(F(x) - min F)/min F``."""
-        return _float_up(self.gap_bound / self.dual_lower) if self.dual_lower > 0 else math.inf
+        return float_up(self.gap_bound / self.dual_lower) if self.dual_lower > 0 else math.inf
 
     def certify(self, tol=None, prec_bits: int = 128):
         """The independent check: :meth:`smale18.oracle.SqrtLasso.certify_minimiser` of ``x`` with this dual point,
@@ -233,22 +139,26 @@ class FirenetSolution:
 @dataclass(frozen=True, eq=False)
 class FirenetSolver:
     """Restarted, warm-started Chambolle–Pock for square-root LASSO with one dense real ``A``; see the module
-    docstring. Built once per matrix by :func:`firenet_solver` (which proves ``L_A >= ||A||_2``); ``solve(y)`` per
-    data vector."""
+    docstring. Built once per matrix by :func:`firenet_solver`; ``solve(y)`` per data vector. ``L_A`` (a proven bound
+    on ``||A||_2``, or ``None`` until a solve needs the safe step) and the proven column-norm bounds are kept."""
 
     A: np.ndarray = field(repr=False)
     lam: float
     weights: np.ndarray = field(repr=False)
-    L_A: Fraction
-    L_A_source: str
+    L_A: Fraction | None
+    L_A_source: str | None
+    steps: str = "adaptive"
     relaxation: float = 1.9
     window: int = 10
     restart_factor: float = 0.5
-    _absA: np.ndarray = field(repr=False, default=None)
+    _column_norms: np.ndarray = field(repr=False, default=None)
+    _derived: dict = field(repr=False, default_factory=dict)  # the norm bound derived on the first safe step
 
     def __post_init__(self):  # a solver made directly (not by firenet_solver): its L_A is the caller's hypothesis
-        if self._absA is None:
-            object.__setattr__(self, "_absA", np.abs(_matrix(self.A)))
+        if self._column_norms is None:
+            A = _matrix(self.A)
+            object.__setattr__(self, "A", A)
+            object.__setattr__(self, "_column_norms", column_norms_upper(A))
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -268,8 +178,16 @@ class FirenetSolver:
         if net.L_A_source not in _PROVEN_SOURCES:
             raise Smale18Error(f"the FIRENET's L_A has source {net.L_A_source!r}, not proven for its float64 matrix; "
                                "build the solver with firenet_solver(A, lam)")
-        A = exact_float64_array(np.asarray(net.A), "A")
-        return _build(A, net.lam, net.weights, net.L_A, net.L_A_source, **options)
+        return _build(_matrix(np.asarray(net.A)), net.lam, net.weights, net.L_A, net.L_A_source, **options)
+
+    def proven_norm(self) -> tuple[Fraction, str]:
+        """``(L_A, source)`` with ``L_A >= ||A||_2`` proven: the one given or derived when the solver was built, else
+        derived now by ``operator_norm_upper(A, method="float")`` and kept (0.04 s at 512 x 2048)."""
+        if self.L_A is not None:
+            return self.L_A, self.L_A_source
+        if "L_A" not in self._derived:
+            self._derived["L_A"] = operator_norm_upper(self.A, method="float")
+        return self._derived["L_A"], "derived"
 
     def gap_bound(self, y, x, dual) -> GapBound:
         """Rigorous (under (E1)) bounds for any float64 primal point ``x`` and dual point ``dual`` (scaled to
@@ -284,18 +202,16 @@ class FirenetSolver:
         y = _vector(y, m, "y")
         x = _vector(x, N, "x")
         u = _vector(dual, m, "dual")
-        with np.errstate(under="ignore"):
-            lam_w_down = np.nextafter(self.lam * self.weights, 0.0)
-        return _bound_pair(self, y, x, [u], lam_w_down, Fraction(self.lam))[0]
+        return bound_pair(self.A, self._column_norms, y, self.lam, self.weights, x, [u])[0]
 
     def solve(self, y, tol: float = 1e-8, atol: float = 0.0, max_iter: int = 100_000, primal_weight=None,
               callback=None) -> FirenetSolution:
-        """Run until the gap bound is ``<= max(atol, tol * dual_lower)`` or ``max_iter`` steps (each one ``A`` and
-        one ``A^T`` product). ``primal_weight`` is ``omega`` (default ``L_A/||y||``, the scale of ``||z||/||x||`` at a
+        """Run until the gap bound is ``<= max(atol, tol * dual_lower)`` or ``max_iter`` steps tried (each one ``A``
+        and one ``A^T`` product). ``primal_weight`` is ``omega`` (default: ``OMEGA_START c/||y||`` with ``c`` the
+        largest column norm for adaptive steps, ``L_A/||y||`` for fixed ones — the scale of ``||z||/||x||`` at a
         solution); ``callback(iteration, x, observed_gap)``, if given, is called at every check (``x`` is a view:
         copy it to keep it). ``tol = atol = 0`` runs exactly ``max_iter`` steps."""
-        A, w = self.A, self.weights
-        m, N = A.shape
+        m, N = self.A.shape
         y = _vector(y, m, "y")
         tol = _nonnegative(tol, "tol")
         atol = _nonnegative(atol, "atol")
@@ -304,107 +220,40 @@ class FirenetSolver:
             raise Smale18Error(f"max_iter={short_repr(max_iter)} must be an integer in [1, {MAX_ITER}]")
         if callback is not None and not callable(callback):
             raise Smale18Error(f"callback={short_repr(callback)} must be callable")
-        lam_q = Fraction(self.lam)
-        y_norm = float(np.linalg.norm(y))
-        omega = float(self.L_A) / y_norm if primal_weight is None and y_norm > 0 else primal_weight
-        omega = 1.0 if omega is None else _positive(omega, "primal_weight")
-        tau, sigma = _steps(self.L_A, omega)
-        with np.errstate(under="ignore"):
-            lam_w_down = np.nextafter(self.lam * w, 0.0)
-        state = _Run(self, y, tau, sigma, omega)
-        if y_norm == 0:  # min F = 0 = F(0), attained at x = 0
+        if primal_weight is not None:
+            primal_weight = _positive(primal_weight, "primal_weight")
+        run = _Run(self, y, primal_weight)
+        if run.y_norm == 0:  # min F = 0 = F(0), attained at x = 0
             zero = GapBound(Fraction(0), Fraction(0), Fraction(1), np.zeros(m))
-            return state.solution(np.zeros(N), zero, True, "y = 0: x = 0 is the minimiser", tol, atol, 0, ())
-        rho, K, beta = self.relaxation, self.window, self.restart_factor
-        x, z = np.zeros(N), np.zeros(m)
-        Ax, Atz = np.zeros(m), np.zeros(N)
-        t_lam = tau * self.lam * w
-        win = _Window(K, N, m)
-        win.start(x, z, Ax, Atz)
-        g_restart = None
-        best_bound = None
-        retry_below = math.inf  # after a bound that failed the tolerance, wait for the observed gap to halve
-        history = []
-        it = 0
-        reason = f"max_iter={max_iter} steps"
-        while it < max_iter:
-            x_new = soft_threshold(x - tau * Atz, t_lam)
-            Ax_new = A @ x_new
-            v = z + sigma * (2 * Ax_new - Ax - y)
-            nv = math.sqrt(float(v @ v))
-            z_new = v / nv if nv > 1 else v
-            Atz_new = A.T @ z_new
-            if rho != 1.0:
-                x_new = x + rho * (x_new - x)
-                Ax_new = Ax + rho * (Ax_new - Ax)
-                z_new = z + rho * (z_new - z)
-                Atz_new = Atz + rho * (Atz_new - Atz)
-            x, z, Ax, Atz = x_new, z_new, Ax_new, Atz_new
-            it += 1
-            win.append(x, z, Ax, Atz)
-            if win.steps < K and it < max_iter:
-                continue
-            # a check: the observed gap at the last iterate and at the block's extrapolation
-            g_last, d_last = state.observed_gap(x, z, Ax, Atz)
-            best = (g_last, d_last, x, z, Ax, Atz)
-            extrapolated = win.extrapolate(omega)
-            if extrapolated is not None:
-                g_e, d_e = state.observed_gap(*extrapolated)
-                if g_e < g_last:
-                    best = (g_e, d_e, *extrapolated)
-            g_best, d_best = best[0], best[1]
-            history.append((it, g_best))
-            if callback is not None:
-                callback(it, best[2], g_best)
-            if g_restart is None or g_best <= beta * g_restart:
-                if best[2] is not x:
-                    state.extrapolations += 1
-                x, z, Ax, Atz = best[2:]
-                state.restarts += g_restart is not None
-                g_restart = g_best
-            win.start(x, z, Ax, Atz)
-            target = max(atol, tol * d_best)
-            if (tol or atol) and g_best <= target and g_best < retry_below or it >= max_iter:
-                x_b, gb, floor = state.bound(best[2], best[3], lam_w_down, lam_q)
-                if best_bound is None or gb.gap < best_bound[1].gap:
-                    best_bound = (x_b, gb)
-                goal = max(Fraction(atol), Fraction(tol) * gb.dual_lower)
-                if gb.gap <= goal and (tol or atol):
-                    reason = "the gap bound met the tolerance"
-                    break
-                if goal > 0 and floor > float(goal) / 2:
-                    reason = (f"the tolerance is below what the float64 bound can prove here (rounding allowance "
-                              f"{floor:.1e}); certify() checks in ball arithmetic")
-                    break
-                retry_below = g_best / 2
-        x_out, gb = best_bound
-        reached = gb.gap <= max(Fraction(atol), Fraction(tol) * gb.dual_lower)
-        return state.solution(x_out, gb, reached, reason, tol, atol, it, tuple(history))
+            return run.solution(np.zeros(N), zero, True, "y = 0: x = 0 is the minimiser", tol, atol, ())
+        return run.until(tol, atol, int(max_iter), callback)
 
 
 class _Window:
-    """The iterates ``v_0 .. v_j`` of the current block (``x, z`` and their products ``Ax, A^T z``), row by row."""
+    """The iterates ``v_0 .. v_j`` of the current block (``x, z`` and their products ``Ax, A^T z``), row by row; the
+    state is always the last row, and a step writes the next one."""
 
     def __init__(self, K, N, m):
-        self.rows = [np.empty((K + 1, n)) for n in (N, m, m, N)]
+        self.X, self.Z, self.AX, self.ATZ = (np.empty((K + 1, n)) for n in (N, m, m, N))
+        self._rows = [(self.X[j], self.Z[j], self.AX[j], self.ATZ[j]) for j in range(K + 1)]
         self.steps = 0
 
-    def start(self, *v):
-        for row, part in zip(self.rows, v):
+    def start(self, x, z, Ax, Atz):
+        """Copy a state into row 0 (it may be a row of this window)."""
+        for row, part in zip((self.X, self.Z, self.AX, self.ATZ), (x, z, Ax, Atz)):
             row[0] = part
         self.steps = 0
 
-    def append(self, *v):
-        self.steps += 1
-        for row, part in zip(self.rows, v):
-            row[self.steps] = part
+    def row(self, j):
+        """``(x, z, Ax, A^T z)`` of row ``j``, as views."""
+        return self._rows[j]
 
     def extrapolate(self, omega):
         """Regularised nonlinear acceleration (Scieur, d'Aspremont, Bach 2016) of the block: ``sum_i c_i v_i`` over
         ``i >= 1`` with ``sum c_i = 1`` minimising ``||sum_i c_i (v_i - v_{i-1})||`` in the norm
         ``omega ||dx||^2 + ||dz||^2/omega`` (Tikhonov ``1e-10``); the products are the same combination, and ``z`` is
         scaled back into the unit ball if it left it. None if degenerate."""
-        X, Z, AX, ATZ = (row[: self.steps + 1] for row in self.rows)
+        X, Z, AX, ATZ = (row[: self.steps + 1] for row in (self.X, self.Z, self.AX, self.ATZ))
         DX, DZ = np.diff(X, axis=0), np.diff(Z, axis=0)
         G = omega * (DX @ DX.T) + (DZ @ DZ.T) / omega
         gn = float(np.linalg.norm(G))
@@ -426,59 +275,200 @@ class _Window:
 
 
 class _Run:
-    """The per-solve helpers and counters (observed gaps, extrapolation, the rigorous bound)."""
+    """One solve: the step rule, the checks, the counters and the rigorous bound."""
 
-    def __init__(self, solver: FirenetSolver, y, tau, sigma, omega):
-        self.solver, self.y, self.tau, self.sigma, self.omega = solver, y, tau, sigma, omega
-        self.restarts = self.extrapolations = self.extra_matvecs = 0
+    def __init__(self, solver: FirenetSolver, y, primal_weight):
+        self.solver, self.y = solver, y
+        self.y_norm = float(np.linalg.norm(y))
         self.lam_w = solver.lam * solver.weights
+        self.uniform = bool(np.all(solver.weights == solver.weights[0]))
+        self.restarts = self.extrapolations = self.extra_matvecs = self.rejected = self.safe_entries = 0
+        self.L_A, self.L_A_source = None, None
+        self.safe = False
+        self.iterations = 0
+        c = float(np.max(solver._column_norms))  # >= the largest column norm, a lower bound on ||A||_2 (nearly)
+        if primal_weight is None:
+            scale = float(solver.proven_norm()[0]) if solver.steps == "fixed" else OMEGA_START * c
+            primal_weight = scale / self.y_norm if self.y_norm > 0 else 1.0
+            if not (math.isfinite(primal_weight) and primal_weight > 0):
+                primal_weight = 1.0
+        self.omega = primal_weight
+        self.eta = self.eta_start = ETA_START / c
+        self.tau = self.sigma = math.nan
+        if solver.steps == "fixed" or not (math.isfinite(self.eta) and self.eta > 0):
+            self.enter_safe()
+
+    def enter_safe(self):
+        """Take the safe step ``eta = (1 - 2^-20)/L_A`` (``L_A >= ||A||_2`` proven) until the next restart."""
+        self.L_A, self.L_A_source = self.solver.proven_norm()
+        self.tau, self.sigma = _steps(self.L_A, self.omega)
+        self.safe = True
+        self.safe_entries += 1
 
     def observed_gap(self, x, z, Ax, Atz) -> tuple[float, float]:
         """Float64 ``(F(x) - D(-z/s), D(-z/s))`` from the running products (observed, not bounded)."""
         s = self.solver
-        F = s.lam * float(s.weights @ np.abs(x)) + math.sqrt(float((Ax - self.y) @ (Ax - self.y)))
+        r = Ax - self.y
+        F = s.lam * float(s.weights @ np.abs(x)) + math.sqrt(float(r @ r))
         scale = max(1.0, math.sqrt(float(z @ z)), float(np.max(np.abs(Atz) / self.lam_w)))
         D = -float(self.y @ z) / scale
         return F - D, D
 
-    def bound(self, x, z, lam_w_down, lam_q):
-        """``(x, GapBound, floor)``: the better (larger dual bound) of the dual points ``-z`` and
-        ``(y - Ax)/||y - Ax||``, bounded rigorously; ``floor`` is the part of the bound that is rounding allowance
-        (bound minus the float64 gap at the same points)."""
+    def until(self, tol, atol, max_iter, callback) -> FirenetSolution:
         s = self.solver
-        x = np.array(x)
-        gb, floor = _bound_pair(s, self.y, x, [-z], lam_w_down, lam_q, residual_dual=True)
-        self.extra_matvecs += 5
-        return x, gb, floor
+        A, AT, y, lam_w = s.A, s.A.T, self.y, self.lam_w
+        m, N = A.shape
+        rho, K, beta = s.relaxation, s.window, s.restart_factor
+        win = _Window(K, N, m)
+        win.start(np.zeros(N), np.zeros(m), np.zeros(m), np.zeros(N))
+        u, clipped, x_hat, dx, t_vec, d_atz = (np.empty(N) for _ in range(6))
+        Ax_hat, dAx, z_hat, dz = (np.empty(m) for _ in range(4))
+        Atz_hat = np.empty(N)
+        eta_cap = ETA_GROWTH_CAP * self.eta_start
+        g_restart = None
+        best_bound = None
+        retry_below = math.inf  # after a bound that failed the tolerance, wait for the observed gap to halve
+        history = []
+        it = since_restart = rejected_in_row = 0
+        reason = f"max_iter={max_iter} steps"
+        while it < max_iter:
+            j = win.steps
+            x, z, Ax, Atz = win.row(j)
+            if not self.safe:
+                self.tau, self.sigma = self.eta / self.omega, self.eta * self.omega
+                if not (math.isfinite(self.tau) and math.isfinite(self.sigma) and self.tau > 0 and self.sigma > 0):
+                    self.enter_safe()
+            tau, sigma = self.tau, self.sigma
+            # the Chambolle–Pock step T(x, z) = (x^, z^)
+            np.multiply(Atz, tau, out=u)
+            np.subtract(x, u, out=u)
+            if self.uniform:
+                t = tau * lam_w[0]
+            else:
+                t = np.multiply(lam_w, tau, out=t_vec)
+            np.clip(u, -t, t, out=clipped)
+            np.subtract(u, clipped, out=x_hat)  # soft-thresholding S_t(u)
+            np.dot(A, x_hat, out=Ax_hat)
+            np.subtract(Ax_hat, Ax, out=dAx)
+            np.add(Ax_hat, dAx, out=z_hat)  # A(2 x^ - x)
+            z_hat -= y
+            z_hat *= sigma
+            z_hat += z
+            nz = math.sqrt(float(z_hat @ z_hat))
+            if nz > 1:
+                z_hat /= nz
+            np.dot(AT, z_hat, out=Atz_hat)
+            np.subtract(x_hat, x, out=dx)
+            np.subtract(z_hat, z, out=dz)
+            it += 1
+            taken = True
+            if not self.safe:  # the local test, and the next eta (PDLP's rule)
+                cross = abs(float(dAx @ dz))
+                metric = self.omega * float(dx @ dx) + float(dz @ dz) / self.omega
+                eta_limit = metric / (2 * cross) if cross > 0 else math.inf
+                taken = self.eta <= eta_limit
+                self.eta = min((1 - (it + 1) ** -0.3) * eta_limit, (1 + (it + 1) ** -0.6) * self.eta, eta_cap)
+                if taken:
+                    rejected_in_row = 0
+                else:
+                    self.rejected += 1
+                    rejected_in_row += 1
+                    if rejected_in_row >= MAX_REJECTIONS:
+                        self.enter_safe()
+                    if it < max_iter:
+                        continue
+            if taken:  # v <- v + rho (T v - v), into the next row
+                xn, zn, Axn, Atzn = win.row(j + 1)
+                np.multiply(dx, rho, out=xn)
+                xn += x
+                np.multiply(dAx, rho, out=Axn)
+                Axn += Ax
+                np.multiply(dz, rho, out=zn)
+                zn += z
+                np.subtract(Atz_hat, Atz, out=d_atz)
+                np.multiply(d_atz, rho, out=Atzn)
+                Atzn += Atz
+                win.steps += 1
+            if win.steps < K and it < max_iter:
+                continue
+            # a check: the observed gap at the last iterate and at the block's extrapolation
+            last = win.row(win.steps)
+            g_last, d_last = self.observed_gap(*last)
+            best, g_best, d_best, extrapolated = last, g_last, d_last, False
+            candidate = win.extrapolate(self.omega) if win.steps >= 2 else None
+            if candidate is not None:
+                g_e, d_e = self.observed_gap(*candidate)
+                if g_e < g_last:
+                    best, g_best, d_best, extrapolated = candidate, g_e, d_e, True
+            history.append((it, g_best))
+            if callback is not None:
+                callback(it, best[0], g_best)
+            if g_restart is None or g_best <= beta * g_restart:
+                self.extrapolations += extrapolated
+                self.restarts += g_restart is not None
+                g_restart = g_best
+                since_restart = 0
+                win.start(*best)
+                if self.safe and s.steps == "adaptive":
+                    self.safe = False  # back to adaptive steps, from where they were
+            else:
+                since_restart += 1
+                win.start(*last)
+                if not self.safe and since_restart >= STALL_CHECKS:
+                    self.enter_safe()
+            target = max(atol, tol * d_best)
+            if (tol or atol) and g_best <= target and g_best < retry_below or it >= max_iter:
+                gb, floor = bound_pair(A, s._column_norms, y, s.lam, s.weights, best[0], [-best[1]],
+                                       residual_dual=True)
+                self.extra_matvecs += 3
+                if best_bound is None or gb.gap < best_bound[1].gap:
+                    best_bound = (np.array(best[0]), gb)
+                goal = max(Fraction(atol), Fraction(tol) * gb.dual_lower)
+                if gb.gap <= goal and (tol or atol):
+                    reason = "the gap bound met the tolerance"
+                    break
+                if goal > 0 and floor > float(goal) / 2:
+                    reason = (f"the tolerance is below what the float64 bound can prove here (rounding allowance "
+                              f"{floor:.1e}); certify() checks in ball arithmetic")
+                    break
+                retry_below = g_best / 2
+        self.iterations = it
+        x_out, gb = best_bound
+        reached = gb.gap <= max(Fraction(atol), Fraction(tol) * gb.dual_lower)
+        return self.solution(x_out, gb, reached, reason, tol, atol, tuple(history))
 
-    def solution(self, x, gb: GapBound, reached, reason, tol, atol, iterations, history) -> FirenetSolution:
+    def solution(self, x, gb: GapBound, reached, reason, tol, atol, history) -> FirenetSolution:
         s = self.solver
+        iterations = self.iterations
         return FirenetSolution(
             x=x, dual=gb.dual, dual_scale=gb.dual_scale, objective_upper=gb.objective_upper,
             dual_lower=gb.dual_lower, reached=bool(reached), reason=reason, tol=tol, atol=atol,
-            iterations=iterations, restarts=self.restarts, extrapolations=self.extrapolations,
-            matvecs=2 * iterations + self.extra_matvecs, primal_weight=self.omega, tau=self.tau, sigma=self.sigma,
-            lam=s.lam, L_A=s.L_A, L_A_source=s.L_A_source, history=history, _problem=(s.A, self.y, s.weights))
+            iterations=iterations, rejected=self.rejected, restarts=self.restarts,
+            extrapolations=self.extrapolations, safe_entries=self.safe_entries,
+            matvecs=2 * iterations + self.extra_matvecs, steps=s.steps, primal_weight=self.omega, tau=self.tau,
+            sigma=self.sigma, lam=s.lam, L_A=self.L_A, L_A_source=self.L_A_source, history=history,
+            _problem=(s.A, self.y, s.weights))
 
 
-def firenet_solver(A, lam, weights=None, L_A=None, relaxation: float = 1.9, window: int = 10,
-                   restart_factor: float = 0.5) -> FirenetSolver:
+def firenet_solver(A, lam, weights=None, L_A=None, steps: str = "adaptive", relaxation: float = 1.9,
+                   window: int = 10, restart_factor: float = 0.5) -> FirenetSolver:
     """Build the converging FIRENET variant for square-root LASSO with a dense real ``A``; see the module docstring.
 
     ``A``, ``lam``, ``weights`` are float64 numbers read exactly (``lam`` and the weights must *be* float64 values:
-    the problem solved and bounded is exactly the one given). ``L_A >= ||A||_2``: derived by
-    :func:`smale18.verify.balls.operator_norm_upper` (``method="float"``: float64 with proven rounding bounds, falling
-    back to ball arithmetic) when omitted, or given and then proven as :func:`~smale18.verify.nets.firenet` proves a
-    given bound, else refused. ``relaxation`` ``rho in (0, 2)``, ``window`` steps between checks
-    (2..100), ``restart_factor`` ``beta in (0, 1)``.
+    the problem solved and bounded is exactly the one given); ``A`` is copied. ``steps="adaptive"`` (default) needs
+    no norm: ``L_A >= ||A||_2`` is derived only if a solve stalls and takes the safe step. ``steps="fixed"`` takes the
+    safe step always and derives ``L_A`` now (:func:`smale18.verify.balls.operator_norm_upper`, ``method="float"``:
+    float64 with proven rounding bounds, falling back to ball arithmetic). A given ``L_A`` is proven as
+    :func:`~smale18.verify.nets.firenet` proves one, else refused. ``relaxation`` ``rho in (0, 2)``, ``window``
+    accepted steps between checks (2..100), ``restart_factor`` ``beta in (0, 1)``.
 
     >>> rng = np.random.default_rng(0)
     >>> A = rng.standard_normal((20, 40)) / np.sqrt(20)
     >>> x0 = np.zeros(40); x0[:3] = [1.0, -2.0, 1.5]
     >>> y = A @ x0 + 0.01 * rng.standard_normal(20)
     >>> sol = firenet_solver(A, lam=0.3).solve(y, tol=1e-10)
-    >>> sol.reached, sol.relative_gap_bound <= 1e-10
-    (True, True)
+    >>> sol.reached, sol.relative_gap_bound <= 1e-10, sol.L_A is None     # no norm was needed
+    (True, True, True)
     >>> firenet_solver(A, lam=0.3, relaxation=2.0)
     Traceback (most recent call last):
     ...
@@ -487,9 +477,9 @@ def firenet_solver(A, lam, weights=None, L_A=None, relaxation: float = 1.9, wind
     A = _matrix(A)
     lam = _float64_value(lam, "lam")
     w = _weights(weights, A.shape[1])
-    _options(relaxation, window, restart_factor)
+    _options(steps, relaxation, window, restart_factor)
     if L_A is None:
-        L, source = operator_norm_upper(A, method="float"), "derived"
+        L, source = (operator_norm_upper(A, method="float"), "derived") if steps == "fixed" else (None, None)
     else:
         L = exact_rational(L_A, "L_A")
         if L <= 0:
@@ -500,18 +490,18 @@ def firenet_solver(A, lam, weights=None, L_A=None, relaxation: float = 1.9, wind
         if not norm_bound_is_proven(A, L):
             raise Smale18Error(f"L_A={short_repr(L_A)} is not proven to be >= ||A||_2; omit L_A to derive a bound")
         source = "checked"
-    return _build(A, lam, w, L, source, relaxation=relaxation, window=window, restart_factor=restart_factor)
+    return _build(A, lam, w, L, source, steps=steps, relaxation=relaxation, window=window,
+                  restart_factor=restart_factor)
 
 
-def _build(A, lam, w, L, source, relaxation=1.9, window=10, restart_factor=0.5) -> FirenetSolver:
+def _build(A, lam, w, L, source, steps="adaptive", relaxation=1.9, window=10, restart_factor=0.5) -> FirenetSolver:
+    """``A`` is a validated copy (:func:`_matrix`)."""
     lam = _float64_value(lam, "lam")
     w = _weights(w, A.shape[1])
-    relaxation, window, restart_factor = _options(relaxation, window, restart_factor)
-    if L <= 0:
-        raise Smale18Error("A is zero; the solver needs a non-zero matrix")
-    if float(np.max(np.abs(A))) > _ENTRY_LIMIT or max(A.shape) > 2**40:
-        raise Smale18Error("A has an entry beyond 2^200 (or a side beyond 2^40); rescale it for the duality-gap bound")
-    return FirenetSolver(A, lam, w, L, source, relaxation, window, restart_factor, np.abs(A))
+    steps, relaxation, window, restart_factor = _options(steps, relaxation, window, restart_factor)
+    if steps == "fixed" and L is None:
+        L, source = operator_norm_upper(A, method="float"), "derived"
+    return FirenetSolver(A, lam, w, L, source, steps, relaxation, window, restart_factor, column_norms_upper(A))
 
 
 def _steps(L: Fraction, omega: float) -> tuple[float, float]:
@@ -526,6 +516,8 @@ def _steps(L: Fraction, omega: float) -> tuple[float, float]:
 
 
 def _matrix(A) -> np.ndarray:
+    """A read-only C-ordered float64 copy of ``A``, refused unless every entry is a finite float64 number of magnitude
+    at most ``2^200``, the sides at most ``2^40`` and some entry non-zero."""
     if not isinstance(A, np.ndarray):
         raise Smale18Error(f"A must be a dense real numpy array (m x N), got {type(A).__name__}; for a linear "
                            "operator use smale18.verify.nets.firenet")
@@ -535,7 +527,20 @@ def _matrix(A) -> np.ndarray:
         raise Smale18Error("A is complex; the solver takes a real matrix")
     if A.dtype.kind not in "iuf":
         raise Smale18Error(f"A has dtype {A.dtype}; pass a real float or integer array")
-    return np.ascontiguousarray(exact_float64_array(A, "A"))
+    if A.dtype == np.float64:
+        arr = np.array(A, dtype=np.float64, order="C")  # a copy: the solver's bounds are about this matrix
+        top = max(float(arr.max()), -float(arr.min()))  # NaN propagates through max and min
+        if not math.isfinite(top):
+            raise Smale18Error("A has a non-finite entry (or one beyond the float64 range)")
+    else:
+        arr = np.array(exact_float64_array(A, "A"), order="C")
+        top = float(np.max(np.abs(arr)))
+    if top > ENTRY_LIMIT or max(arr.shape) > MAX_SIDE:
+        raise Smale18Error("A has an entry beyond 2^200 (or a side beyond 2^40); rescale it for the duality-gap bound")
+    if top == 0:
+        raise Smale18Error("A is zero; the solver needs a non-zero matrix")
+    arr.flags.writeable = False
+    return arr
 
 
 def _vector(v, n: int, name: str) -> np.ndarray:
@@ -591,7 +596,9 @@ def _float64_value(v, name: str) -> float:
     return f
 
 
-def _options(relaxation, window, restart_factor) -> tuple[float, int, float]:
+def _options(steps, relaxation, window, restart_factor) -> tuple[str, float, int, float]:
+    if not isinstance(steps, str) or steps not in STEPS:
+        raise Smale18Error(f"steps={short_repr(steps)} must be one of {STEPS}")
     if isinstance(relaxation, (bool, np.bool_)) or not isinstance(relaxation, (int, float, np.integer, np.floating)) \
             or not 0 < float(relaxation) < 2:
         raise Smale18Error(f"relaxation={short_repr(relaxation)} must be a number in (0, 2)")
@@ -602,4 +609,4 @@ def _options(relaxation, window, restart_factor) -> tuple[float, int, float]:
             or not isinstance(restart_factor, (int, float, np.integer, np.floating)) \
             or not 0 < float(restart_factor) < 1:
         raise Smale18Error(f"restart_factor={short_repr(restart_factor)} must be a number in (0, 1)")
-    return float(relaxation), int(window), float(restart_factor)
+    return steps, float(relaxation), int(window), float(restart_factor)

@@ -1,0 +1,165 @@
+"""A duality-gap bound for square-root LASSO from float64 products, proven under the error model (E1) of
+``proofs_notes/float_enclosure.md`` (``proofs_notes/firenet_solver.md``, Theorem B).
+
+``F(x) = lam ||x||_{1,w} + ||Ax - y||``; dual ``max <y, u>`` over ``||u|| <= 1``, ``|(A^T u)_i| <= lam w_i``. For a
+float64 primal point ``x`` and any dual point ``u`` (scaled by ``s >= s(u)`` to feasibility) the functions here
+return exact rationals ``U >= F(x)`` and ``D <= <y, u>/s <= min F``. Every float64 product is a sum evaluated in
+some order, with or without FMA (E1), bounded by Lemma 1 of ``float_enclosure.md``; every other step is rounded
+upwards (``nextafter``) or done in exact rationals. The primal products run over the support of ``x`` only, and the
+rounding of ``A^T u`` is bounded through proven upper bounds on the column norms of ``A`` (Cauchy-Schwarz), so no
+``|A|`` is formed.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+import numpy as np
+
+from smale18.oracle import Smale18Error, _arb
+
+#: ``u = 2^-53`` and the subnormal spacing ``2^-1074`` of IEEE binary64
+_U = Fraction(1, 2**53)
+_ETA = Fraction(1, 2**1074)
+#: entries of A, x, y, the dual point and the weights above this are refused: with ``max(m, N) <= 2^40`` every exact
+#: sum and square formed here stays below ``2^1000``, far from overflow (the premise ``B <= realmax`` of Lemma 1)
+ENTRY_LIMIT = 2.0**200
+MAX_SIDE = 2**40
+
+
+@functools.lru_cache(maxsize=64)
+def _gamma(n: int) -> Fraction:
+    return n * _U / (1 - n * _U)
+
+
+def float_up(f: Fraction) -> float:
+    """The smallest float64 ``>= f`` (``f`` finite, in range)."""
+    v = float(f)
+    return v if Fraction(v) >= f else float(np.nextafter(v, np.inf))
+
+
+def _up(v):
+    """One float64 step up: ``>=`` the exact result of the correctly rounded operation that gave ``v`` (Lemma B2)."""
+    return np.nextafter(v, np.inf)
+
+
+def _sum_upper(computed: float, n: int, p: int) -> Fraction:
+    """Upper bound on an exact sum ``s`` of ``n`` non-negative terms (``p`` of them products of floats), given any
+    float64 evaluation ``computed`` within (E1): ``|computed - s| <= gamma_n s + p 2^-1074`` (Lemma 1)."""
+    return (Fraction(float(computed)) + p * _ETA) / (1 - _gamma(n))
+
+
+def _sqrt_upper(t: Fraction) -> Fraction:
+    return _arb.sqrt_bounds(Fraction(0), t)[1]
+
+
+def check_range(*arrays) -> None:
+    """Refuse entries above ``2^200`` (and NaN): the premise of Lemma 1 for every sum formed here."""
+    for v in arrays:
+        if v.size and not float(np.max(np.abs(v))) <= ENTRY_LIMIT:
+            raise Smale18Error("an entry of y, x, the dual point or the weights is beyond 2^200 (or not finite); "
+                               "rescale the problem for the duality-gap bound")
+
+
+def column_norms_upper(A: np.ndarray) -> np.ndarray:
+    """Float64 ``C`` with ``C_j >= ||A[:, j]||_2`` for every column (proven under (E1)): the float sums of squares
+    ``q_j`` (``m`` non-negative products) satisfy ``||a_j||^2 <= (q_j + m 2^-1074)/(1 - gamma_m)`` (Lemma B1); that
+    bound is evaluated with one step up after each correctly rounded ``+``, ``*`` and ``sqrt`` (Lemma B2). ``A`` has
+    finite entries of magnitude at most ``2^200`` (checked by the caller).
+
+    >>> column_norms_upper(np.array([[3.0, 0.0], [4.0, 1.0]])) >= [5.0, 1.0]
+    array([ True,  True])
+    """
+    m = A.shape[0]
+    squares = np.einsum("ij,ij->j", A, A)
+    add = float_up(m * _ETA)
+    inv = float_up(1 / (1 - _gamma(m)))
+    return _up(np.sqrt(_up(_up(squares + add) * inv)))
+
+
+@dataclass(frozen=True)
+class GapBound:
+    """Rigorous (under (E1)) bounds at a primal point ``x`` and a dual point ``dual / dual_scale``:
+    ``objective_upper >= F(x)``, ``dual_lower <= <y, dual>/dual_scale <= min F``, ``gap = objective_upper - dual_lower``.
+    """
+
+    objective_upper: Fraction
+    dual_lower: Fraction
+    dual_scale: Fraction
+    dual: np.ndarray = field(repr=False)
+
+    @property
+    def gap(self) -> Fraction:
+        return self.objective_upper - self.dual_lower
+
+
+def objective_upper(A, y, lam: Fraction, w, x) -> tuple[Fraction, float, np.ndarray]:
+    """``(U, F^, r^)``: ``U >= F(x)``, the float64 value ``F^`` and residual ``r^ = fl(A_S x_S - y)`` over the support
+    ``S`` of ``x`` (the same exact sum as ``Ax - y``, with ``k = |S| + 1`` terms). ``|r^_i - r_i| <= gamma_k c_i +
+    |S| 2^-1074`` with ``c = |A_S||x_S| + |y|`` (Lemma 1)."""
+    m = A.shape[0]
+    check_range(y, w, x)
+    S = np.flatnonzero(x)
+    AS, xs = A[:, S], x[S]
+    ax = np.abs(xs)
+    k = len(S) + 1
+    with np.errstate(over="ignore", invalid="ignore"):
+        r = AS @ xs - y
+        c = np.abs(AS) @ ax + np.abs(y)
+        rr, cc, l1 = float(r @ r), float(c @ c), float(w[S] @ ax)
+    a = _gamma(k) / (1 - _gamma(k))  # e_i <= a c^_i + b  with  c_i <= (c^_i + |S| eta)/(1 - gamma_k)
+    b = len(S) * _ETA * (1 + a)
+    r_norm = _sqrt_upper(_sum_upper(rr, m, m))
+    c_norm = _sqrt_upper(_sum_upper(cc, m, m))
+    e_norm = a * c_norm + b * _sqrt_upper(Fraction(m))
+    return lam * _sum_upper(l1, len(S), len(S)) + r_norm + e_norm, float(lam) * l1 + math.sqrt(rr), r
+
+
+def observed_dual(y, lam_w, u, g) -> float:
+    """The float64 value of ``<y, u>/s`` with ``g = fl(A^T u)`` (observed, for choosing between dual points)."""
+    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+        return float(y @ u) / max(1.0, math.sqrt(float(u @ u)), float(np.max(np.abs(g) / lam_w)))
+
+
+def dual_lower(col_up, y, lam_w, lam_w_down, u, g) -> tuple[Fraction, Fraction, float]:
+    """``(D, s, D^)`` with ``u/s`` dual feasible, ``D <= <y, u>/s`` (``D = 0`` when no positive bound is proven) and
+    ``D^`` the float64 value of ``<y, u>/s``; ``g`` is ``A.T @ u`` as numpy computes it (``m`` terms each) and
+    ``col_up`` proven upper bounds on the column norms (:func:`column_norms_upper`)."""
+    m = len(y)
+    check_range(y, u)
+    with np.errstate(over="ignore", invalid="ignore"):  # no overflow by the range check; ratios may be inf
+        yu, ayu, uu = float(y @ u), float(np.abs(y) @ np.abs(u)), float(u @ u)
+    u_norm = _sqrt_upper(_sum_upper(uu, m, m))
+    # |g_i - g^_i| <= gamma_m sum_j |A_ji||u_j| + m eta <= gamma_m C_i ||u|| + m eta (Cauchy-Schwarz)
+    af, bf = float_up(_gamma(m) * u_norm), float_up(m * _ETA)
+    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+        ratio = _up(_up(_up(np.abs(g) + _up(af * col_up)) + bf) / lam_w_down)
+    top = float(np.max(ratio))
+    observed = observed_dual(y, lam_w, u, g)
+    if not math.isfinite(top):
+        return Fraction(0), Fraction(1), observed
+    scale = max(Fraction(1), u_norm, Fraction(top))
+    inner = Fraction(yu) - _gamma(m) * _sum_upper(ayu, m, m) - m * _ETA
+    return (inner / scale if inner > 0 else Fraction(0)), scale, observed
+
+
+def bound_pair(A, col_up, y, lam, w, x, duals, residual_dual=False) -> tuple[GapBound, float]:
+    """The rigorous gap at ``x`` with the best (by float64 value) of the dual candidates (and ``(y - Ax)/||y - Ax||``
+    if asked), and its floor: the bound minus the float64 gap at the same points (the rounding allowance)."""
+    lam_w = lam * w
+    with np.errstate(under="ignore"):
+        lam_w_down = np.nextafter(lam_w, 0.0)
+    F_up, F_obs, r = objective_upper(A, y, Fraction(lam), w, x)
+    candidates = [np.asarray(u, dtype=float) for u in duals]
+    if residual_dual:
+        nr = math.sqrt(float(r @ r))
+        if nr > 0:
+            candidates.append(-r / nr)  # r = Ax - y
+    scored = [(u, A.T @ u) for u in candidates]
+    u, g = max(scored, key=lambda ug: observed_dual(y, lam_w, *ug)) if len(scored) > 1 else scored[0]
+    D, scale, D_obs = dual_lower(col_up, y, lam_w, lam_w_down, u, g)
+    best = GapBound(F_up, D, scale, np.array(u))
+    return best, float(best.gap) - (F_obs - D_obs)
