@@ -265,3 +265,16 @@ def test_gap_bound_refuses_bad_points():
     with pytest.raises(Smale18Error, match="beyond 2\\^200"):
         solver.gap_bound([1e300, 0.0, 0.0], [1e300, 0.0, 0.0], [1.0, 0.0, 0.0])
     assert solver_module.MAX_WINDOW == 100
+
+
+def test_the_matrix_checks_at_their_edges():
+    """The fast path (column sums of squares in (0, 2^400]) and the entries decide the same way."""
+    big = 2.0**200
+    accepted = [np.array([[big, 0.0]] * 3), np.array([[1e-200, 0.0], [0.0, -1e-200]]), np.array([[-big, 1.0]])]
+    for A in accepted:
+        S = firenet_solver(A, 0.5)
+        assert np.all(S._column_norms >= np.sqrt(np.sum(A.astype(np.longdouble) ** 2, axis=0)))
+    for A, message in [(np.array([[np.nextafter(big, np.inf), 0.0]]), "beyond 2\\^200"),
+                       (np.array([[-np.inf, 0.0]]), "non-finite"), (np.zeros((2, 2)), "A is zero")]:
+        with pytest.raises(Smale18Error, match=message):
+            firenet_solver(A, 0.5)

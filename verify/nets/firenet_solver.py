@@ -51,7 +51,7 @@ from smale18.oracle._errors import short_repr
 
 from ..balls import operator_norm_upper
 from ._checks import MAX_NORM_SIDE, exact_float64_array, exact_rational, norm_bound_is_proven
-from ._sqrt_lasso_gap import (ENTRY_LIMIT, MAX_SIDE, GapBound, bound_pair, column_norms_upper, float_up)
+from ._sqrt_lasso_gap import ENTRY_LIMIT, MAX_SIDE, GapBound, bound_pair, column_norms_from_squares, float_up
 
 __all__ = ["FirenetSolver", "FirenetSolution", "GapBound", "firenet_solver"]
 
@@ -82,7 +82,8 @@ class FirenetSolution:
     :meth:`certify` is the independent check in exact/ball arithmetic. ``reached`` says whether ``gap_bound <=
     max(atol, tol * dual_lower)`` (then ``(F(x) - min F)/min F <= tol`` when ``atol = 0``); ``reason`` why the run
     stopped. ``iterations`` counts steps tried (each one ``A`` and one ``A^T`` product), ``rejected`` those the
-    adaptive step test refused; ``safe_entries`` how often the safe step was taken (then ``L_A`` is the proven norm
+    adaptive step test refused; ``matvecs`` the full products with ``A`` or ``A^T`` (two per step, two per rigorous
+    bound; the bound's products over the support of ``x`` are not counted); ``safe_entries`` how often the safe step was taken (then ``L_A`` is the proven norm
     bound used, else ``None`` with adaptive steps); ``tau``, ``sigma`` are the last steps. ``history`` holds
     ``(iteration, observed gap)`` at every check (observed, float64).
     """
@@ -156,9 +157,9 @@ class FirenetSolver:
 
     def __post_init__(self):  # a solver made directly (not by firenet_solver): its L_A is the caller's hypothesis
         if self._column_norms is None:
-            A = _matrix(self.A)
+            A, columns = _matrix(self.A)
             object.__setattr__(self, "A", A)
-            object.__setattr__(self, "_column_norms", column_norms_upper(A))
+            object.__setattr__(self, "_column_norms", columns)
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -178,7 +179,7 @@ class FirenetSolver:
         if net.L_A_source not in _PROVEN_SOURCES:
             raise Smale18Error(f"the FIRENET's L_A has source {net.L_A_source!r}, not proven for its float64 matrix; "
                                "build the solver with firenet_solver(A, lam)")
-        return _build(_matrix(np.asarray(net.A)), net.lam, net.weights, net.L_A, net.L_A_source, **options)
+        return _build(*_matrix(np.asarray(net.A)), net.lam, net.weights, net.L_A, net.L_A_source, **options)
 
     def proven_norm(self) -> tuple[Fraction, str]:
         """``(L_A, source)`` with ``L_A >= ||A||_2`` proven: the one given or derived when the solver was built, else
@@ -229,13 +230,21 @@ class FirenetSolver:
         return run.until(tol, atol, int(max_iter), callback)
 
 
+def _parts(N, m) -> tuple[slice, slice, slice, slice]:
+    """Where ``x, z, Ax, A^T z`` sit in a row of :class:`_Window` (and in the step's buffers)."""
+    return slice(0, N), slice(N, N + m), slice(N + m, N + 2 * m), slice(N + 2 * m, 2 * N + 2 * m)
+
+
 class _Window:
     """The iterates ``v_0 .. v_j`` of the current block (``x, z`` and their products ``Ax, A^T z``), row by row; the
-    state is always the last row, and a step writes the next one."""
+    state is always the last row, and a step writes the next one. A row is one contiguous vector ``[x, z, Ax, A^T z]``
+    so that a step updates all four with two numpy calls."""
 
     def __init__(self, K, N, m):
-        self.X, self.Z, self.AX, self.ATZ = (np.empty((K + 1, n)) for n in (N, m, m, N))
-        self._rows = [(self.X[j], self.Z[j], self.AX[j], self.ATZ[j]) for j in range(K + 1)]
+        self.W = np.empty((K + 1, 2 * N + 2 * m))
+        self.parts = _parts(N, m)
+        self.X, self.Z, self.AX, self.ATZ = (self.W[:, part] for part in self.parts)
+        self._rows = [tuple(self.W[j, part] for part in self.parts) for j in range(K + 1)]
         self.steps = 0
 
     def start(self, x, z, Ax, Atz):
@@ -247,6 +256,7 @@ class _Window:
     def row(self, j):
         """``(x, z, Ax, A^T z)`` of row ``j``, as views."""
         return self._rows[j]
+
 
     def extrapolate(self, omega):
         """Regularised nonlinear acceleration (Scieur, d'Aspremont, Bach 2016) of the block: ``sum_i c_i v_i`` over
@@ -321,9 +331,10 @@ class _Run:
         rho, K, beta = s.relaxation, s.window, s.restart_factor
         win = _Window(K, N, m)
         win.start(np.zeros(N), np.zeros(m), np.zeros(m), np.zeros(N))
-        u, clipped, x_hat, dx, t_vec, d_atz = (np.empty(N) for _ in range(6))
-        Ax_hat, dAx, z_hat, dz = (np.empty(m) for _ in range(4))
-        Atz_hat = np.empty(N)
+        u, clipped, t_vec = (np.empty(N) for _ in range(3))
+        H, D = np.empty(2 * N + 2 * m), np.empty(2 * N + 2 * m)  # T v, and T v - v, laid out as a row
+        x_hat, z_hat, Ax_hat, Atz_hat = (H[part] for part in win.parts)
+        dx, dz, dAx, _ = (D[part] for part in win.parts)
         eta_cap = ETA_GROWTH_CAP * self.eta_start
         g_restart = None
         best_bound = None
@@ -334,6 +345,7 @@ class _Run:
         while it < max_iter:
             j = win.steps
             x, z, Ax, Atz = win.row(j)
+            row = win.W[j]
             if not self.safe:
                 self.tau, self.sigma = self.eta / self.omega, self.eta * self.omega
                 if not (math.isfinite(self.tau) and math.isfinite(self.sigma) and self.tau > 0 and self.sigma > 0):
@@ -349,8 +361,8 @@ class _Run:
             np.clip(u, -t, t, out=clipped)
             np.subtract(u, clipped, out=x_hat)  # soft-thresholding S_t(u)
             np.dot(A, x_hat, out=Ax_hat)
-            np.subtract(Ax_hat, Ax, out=dAx)
-            np.add(Ax_hat, dAx, out=z_hat)  # A(2 x^ - x)
+            np.multiply(Ax_hat, 2.0, out=z_hat)
+            z_hat -= Ax  # A(2 x^ - x)
             z_hat -= y
             z_hat *= sigma
             z_hat += z
@@ -358,8 +370,7 @@ class _Run:
             if nz > 1:
                 z_hat /= nz
             np.dot(AT, z_hat, out=Atz_hat)
-            np.subtract(x_hat, x, out=dx)
-            np.subtract(z_hat, z, out=dz)
+            np.subtract(H, row, out=D)  # dx, dz, dAx, dA^T z
             it += 1
             taken = True
             if not self.safe:  # the local test, and the next eta (PDLP's rule)
@@ -377,17 +388,10 @@ class _Run:
                         self.enter_safe()
                     if it < max_iter:
                         continue
-            if taken:  # v <- v + rho (T v - v), into the next row
-                xn, zn, Axn, Atzn = win.row(j + 1)
-                np.multiply(dx, rho, out=xn)
-                xn += x
-                np.multiply(dAx, rho, out=Axn)
-                Axn += Ax
-                np.multiply(dz, rho, out=zn)
-                zn += z
-                np.subtract(Atz_hat, Atz, out=d_atz)
-                np.multiply(d_atz, rho, out=Atzn)
-                Atzn += Atz
+            if taken:  # v <- v + rho (T v - v), with the products, into the next row
+                following = win.W[j + 1]
+                np.multiply(D, rho, out=following)
+                following += row
                 win.steps += 1
             if win.steps < K and it < max_iter:
                 continue
@@ -420,7 +424,7 @@ class _Run:
             if (tol or atol) and g_best <= target and g_best < retry_below or it >= max_iter:
                 gb, floor = bound_pair(A, s._column_norms, y, s.lam, s.weights, best[0], [-best[1]],
                                        residual_dual=True)
-                self.extra_matvecs += 3
+                self.extra_matvecs += 2
                 if best_bound is None or gb.gap < best_bound[1].gap:
                     best_bound = (np.array(best[0]), gb)
                 goal = max(Fraction(atol), Fraction(tol) * gb.dual_lower)
@@ -474,7 +478,7 @@ def firenet_solver(A, lam, weights=None, L_A=None, steps: str = "adaptive", rela
     ...
     smale18.oracle._errors.Smale18Error: relaxation=2.0 must be a number in (0, 2)
     """
-    A = _matrix(A)
+    A, columns = _matrix(A)
     lam = _float64_value(lam, "lam")
     w = _weights(weights, A.shape[1])
     _options(steps, relaxation, window, restart_factor)
@@ -490,18 +494,19 @@ def firenet_solver(A, lam, weights=None, L_A=None, steps: str = "adaptive", rela
         if not norm_bound_is_proven(A, L):
             raise Smale18Error(f"L_A={short_repr(L_A)} is not proven to be >= ||A||_2; omit L_A to derive a bound")
         source = "checked"
-    return _build(A, lam, w, L, source, steps=steps, relaxation=relaxation, window=window,
+    return _build(A, columns, lam, w, L, source, steps=steps, relaxation=relaxation, window=window,
                   restart_factor=restart_factor)
 
 
-def _build(A, lam, w, L, source, steps="adaptive", relaxation=1.9, window=10, restart_factor=0.5) -> FirenetSolver:
-    """``A`` is a validated copy (:func:`_matrix`)."""
+def _build(A, columns, lam, w, L, source, steps="adaptive", relaxation=1.9, window=10,
+           restart_factor=0.5) -> FirenetSolver:
+    """``A, columns`` from :func:`_matrix` (a validated copy and its column-norm bounds)."""
     lam = _float64_value(lam, "lam")
     w = _weights(w, A.shape[1])
     steps, relaxation, window, restart_factor = _options(steps, relaxation, window, restart_factor)
     if steps == "fixed" and L is None:
         L, source = operator_norm_upper(A, method="float"), "derived"
-    return FirenetSolver(A, lam, w, L, source, steps, relaxation, window, restart_factor, column_norms_upper(A))
+    return FirenetSolver(A, lam, w, L, source, steps, relaxation, window, restart_factor, columns)
 
 
 def _steps(L: Fraction, omega: float) -> tuple[float, float]:
@@ -515,9 +520,10 @@ def _steps(L: Fraction, omega: float) -> tuple[float, float]:
     return tau, sigma
 
 
-def _matrix(A) -> np.ndarray:
-    """A read-only C-ordered float64 copy of ``A``, refused unless every entry is a finite float64 number of magnitude
-    at most ``2^200``, the sides at most ``2^40`` and some entry non-zero."""
+def _matrix(A) -> tuple[np.ndarray, np.ndarray]:
+    """A read-only C-ordered float64 copy of ``A`` and proven upper bounds on its column norms (Lemma B3), refused
+    unless every entry is a finite float64 number of magnitude at most ``2^200``, the sides at most ``2^40`` and some
+    entry non-zero."""
     if not isinstance(A, np.ndarray):
         raise Smale18Error(f"A must be a dense real numpy array (m x N), got {type(A).__name__}; for a linear "
                            "operator use smale18.verify.nets.firenet")
@@ -527,20 +533,27 @@ def _matrix(A) -> np.ndarray:
         raise Smale18Error("A is complex; the solver takes a real matrix")
     if A.dtype.kind not in "iuf":
         raise Smale18Error(f"A has dtype {A.dtype}; pass a real float or integer array")
+    if max(A.shape) > MAX_SIDE:
+        raise Smale18Error(f"A has shape {A.shape}: a side beyond 2^40 is refused by the duality-gap bound")
     if A.dtype == np.float64:
         arr = np.array(A, dtype=np.float64, order="C")  # a copy: the solver's bounds are about this matrix
+    else:
+        arr = np.array(exact_float64_array(A, "A"), order="C")
+    with np.errstate(over="ignore", invalid="ignore"):
+        squares = np.einsum("ij,ij->j", arr, arr)
+    peak = float(np.max(squares))
+    # 0 < peak <= 2^400 proves every |A_ij| <= 2^200 and A != 0 (a float sum of non-negative terms is at least each
+    # rounded term, and fl(a^2) > 2^400 when |a| > 2^200); otherwise the entries decide
+    if not 0 < peak <= ENTRY_LIMIT**2:
         top = max(float(arr.max()), -float(arr.min()))  # NaN propagates through max and min
         if not math.isfinite(top):
             raise Smale18Error("A has a non-finite entry (or one beyond the float64 range)")
-    else:
-        arr = np.array(exact_float64_array(A, "A"), order="C")
-        top = float(np.max(np.abs(arr)))
-    if top > ENTRY_LIMIT or max(arr.shape) > MAX_SIDE:
-        raise Smale18Error("A has an entry beyond 2^200 (or a side beyond 2^40); rescale it for the duality-gap bound")
-    if top == 0:
-        raise Smale18Error("A is zero; the solver needs a non-zero matrix")
+        if top > ENTRY_LIMIT:
+            raise Smale18Error("A has an entry beyond 2^200; rescale it for the duality-gap bound")
+        if top == 0:
+            raise Smale18Error("A is zero; the solver needs a non-zero matrix")
     arr.flags.writeable = False
-    return arr
+    return arr, column_norms_from_squares(squares, arr.shape[0])
 
 
 def _vector(v, n: int, name: str) -> np.ndarray:
