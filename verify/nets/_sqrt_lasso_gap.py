@@ -111,7 +111,8 @@ def column_norms_from_squares(squares: np.ndarray, m: int) -> np.ndarray:
 @dataclass(frozen=True)
 class GapBound:
     """Rigorous (under (E1)) bounds at a primal point ``x`` and a dual point ``dual / dual_scale``:
-    ``objective_upper >= F(x)``, ``dual_lower <= <y, dual>/dual_scale <= min F``, ``gap = objective_upper - dual_lower``.
+    ``objective_upper >= F(x)``, ``dual_lower <= <y, dual>/dual_scale <= min F``,
+    ``gap = objective_upper - dual_lower``.
     """
 
     objective_upper: Fraction

@@ -11,8 +11,8 @@ and outputs the block's ergodic mean, on a fixed scale schedule; on noisy data w
 
 1. the dual is **warm-started**: ``(x, z)`` is carried from block to block (no reset of ``z`` to 0);
 2. the iterate is the **last** one of the over-relaxed Chambolle–Pock step ``v <- v + rho (T v - v)``,
-   ``rho in (0, 2)`` — FIRENET's step ``T`` with the scale ``alpha`` of its blocks fixed to the primal weight ``omega``
-   (``tau = eta/omega``, ``sigma = eta omega``);
+   ``rho in (0, 2)`` — FIRENET's step ``T`` with the scale ``alpha`` of its blocks fixed to the primal weight
+   ``omega`` (``tau = eta/omega``, ``sigma = eta omega``);
 3. **steps without a norm** (``steps="adaptive"``, default): ``eta`` is accepted for a step only if the step passes
    the local test ``2 |<A dx, dz>| <= (omega ||dx||^2 + ||dz||^2/omega)/eta`` (the Chambolle–Pock metric is positive
    on the step; every ``eta <= 1/||A||`` passes), and adapted after each step (Applegate et al., PDLP, 2021). Only if
@@ -83,9 +83,9 @@ class FirenetSolution:
     max(atol, tol * dual_lower)`` (then ``(F(x) - min F)/min F <= tol`` when ``atol = 0``); ``reason`` why the run
     stopped. ``iterations`` counts steps tried (each one ``A`` and one ``A^T`` product), ``rejected`` those the
     adaptive step test refused; ``matvecs`` the full products with ``A`` or ``A^T`` (two per step, two per rigorous
-    bound; the bound's products over the support of ``x`` are not counted); ``safe_entries`` how often the safe step was taken (then ``L_A`` is the proven norm
-    bound used, else ``None`` with adaptive steps); ``tau``, ``sigma`` are the last steps. ``history`` holds
-    ``(iteration, observed gap)`` at every check (observed, float64).
+    bound; the bound's products over the support of ``x`` are not counted); ``safe_entries`` how often the safe step
+    was taken (then ``L_A`` is the proven norm bound used, else ``None`` with adaptive steps); ``tau``, ``sigma`` are
+    the last steps. ``history`` holds ``(iteration, observed gap)`` at every check (observed, float64).
     """
 
     x: np.ndarray
