@@ -32,7 +32,7 @@ the restart points tends to 0; a stall brings the safe step, under which the ite
 during the run, ``FirenetSolution.gap_bound >= F(x) - min F`` for the returned ``x``, *proven under the float64 error
 model (E1) of ``float_enclosure.md``* (IEEE binary64, round to nearest, BLAS sums in any order with or without FMA;
 Theorem B): every product is a float64 sum whose error is bounded a priori (``float_enclosure.md`` Lemma 1), and every
-other step is rounded upwards or done in exact rationals. :meth:`FirenetSolution.certify` re-checks the same primal
+other step is a float operation followed by one step up or down (``nextafter``). :meth:`FirenetSolution.certify` re-checks the same primal
 and dual points in exact/ball arithmetic (:class:`smale18.oracle.SqrtLasso`), independently of float64: that check is
 the *certified* one. No a-priori iteration count is claimed: that was FIRENET's, under the rNSPL hypotheses of
 Theorem 2.
