@@ -120,6 +120,7 @@ def test_fixed_budget_and_zero_data(case):
     assert sol.iterations == 37 and seen == [10, 20, 30, 37] and sol.rejected == 0
     zero = solver.solve(np.zeros(A.shape[0]))
     assert zero.reached and zero.gap_bound == 0 and not np.any(zero.x)
+    assert math.isfinite(zero.tau) and math.isfinite(zero.sigma) and zero.iterations == 0
 
 
 def test_adaptive_steps_need_no_norm(case):

@@ -304,7 +304,7 @@ class _Run:
                 primal_weight = 1.0
         self.omega = primal_weight
         self.eta = self.eta_start = ETA_START / c
-        self.tau = self.sigma = math.nan
+        self.tau, self.sigma = self.eta / self.omega, self.eta * self.omega
         if solver.steps == "fixed" or not (math.isfinite(self.eta) and self.eta > 0):
             self.enter_safe()
 
