@@ -22,38 +22,28 @@ import numpy as np
 
 from smale18.oracle import Smale18Error
 
-#: ``u = 2^-53`` and the subnormal spacing ``2^-1074`` of IEEE binary64
-_U = Fraction(1, 2**53)
-_ETA = Fraction(1, 2**1074)
+from .._float_bounds import ETA, column_norms2_upper, float_at_least, gamma
+
+#: the subnormal spacing ``2^-1074`` of IEEE binary64 (``_float_bounds.ETA`` is half of it)
+_SPACING = 2 * ETA
 #: entries of A, x, y, the dual point and the weights above this are refused: with ``max(m, N) <= 2^40`` every exact
 #: sum and square formed here stays below ``2^1000``, far from overflow (the premise ``B <= realmax`` of Lemma 1)
 ENTRY_LIMIT = 2.0**200
 MAX_SIDE = 2**40
 
 
-@functools.lru_cache(maxsize=64)
-def _gamma(n: int) -> Fraction:
-    return n * _U / (1 - n * _U)
-
-
-def float_up(f: Fraction) -> float:
-    """The smallest float64 ``>= f`` (``f`` finite, in range)."""
-    v = float(f)
-    return v if Fraction(v) >= f else float(np.nextafter(v, np.inf))
-
-
 @functools.lru_cache(maxsize=256)
 def _constants(n: int) -> tuple[float, float, float]:
     """Floats ``(g, d, a) >= (gamma_n, 1/(1 - gamma_n), gamma_n/(1 - gamma_n))``."""
-    g = _gamma(n)
-    return float_up(g), float_up(1 / (1 - g)), float_up(g / (1 - g))
+    g = gamma(n)
+    return float_at_least(g), float_at_least(1 / (1 - g)), float_at_least(g / (1 - g))
 
 
 @functools.lru_cache(maxsize=256)
 def _residual_floor(p: int) -> float:
     """A float ``>= p 2^-1074 (1 + a)``, ``a = gamma_{p+1}/(1 - gamma_{p+1})``: the additive part of the residual's
     rounding bound in :func:`objective_upper`."""
-    return float_up(p * _ETA * (1 + _gamma(p + 1) / (1 - _gamma(p + 1))))
+    return float_at_least(p * _SPACING * (1 + gamma(p + 1) / (1 - gamma(p + 1))))
 
 
 def _up(v):
@@ -99,7 +89,8 @@ def column_norms_upper(A: np.ndarray) -> np.ndarray:
     >>> column_norms_upper(np.array([[3.0, 0.0], [4.0, 1.0]])) >= [5.0, 1.0]
     array([ True,  True])
     """
-    return column_norms_from_squares(np.einsum("ij,ij->j", A, A), A.shape[0])
+    squares, m = column_norms2_upper(A)  # finite: entries at most 2^200
+    return column_norms_from_squares(squares, m)
 
 
 def column_norms_from_squares(squares: np.ndarray, m: int) -> np.ndarray:

@@ -51,7 +51,8 @@ from smale18.oracle._errors import short_repr
 
 from ..balls import operator_norm_upper
 from ._checks import MAX_NORM_SIDE, exact_float64_array, exact_rational, norm_bound_is_proven
-from ._sqrt_lasso_gap import ENTRY_LIMIT, MAX_SIDE, GapBound, bound_pair, column_norms_from_squares, float_up
+from .._float_bounds import column_norms2_upper, float_at_least
+from ._sqrt_lasso_gap import ENTRY_LIMIT, MAX_SIDE, GapBound, bound_pair, column_norms_from_squares
 
 __all__ = ["FirenetSolver", "FirenetSolution", "GapBound", "firenet_solver"]
 
@@ -121,7 +122,7 @@ class FirenetSolution:
     def relative_gap_bound(self) -> float:
         """``gap_bound / dual_lower`` rounded up to a float (``inf`` when ``dual_lower <= 0``): a bound on
         ``(F(x) - min F)/min F``."""
-        return float_up(self.gap_bound / self.dual_lower) if self.dual_lower > 0 else math.inf
+        return float_at_least(self.gap_bound / self.dual_lower) if self.dual_lower > 0 else math.inf
 
     def certify(self, tol=None, prec_bits: int = 128):
         """The independent check: :meth:`smale18.oracle.SqrtLasso.certify_minimiser` of ``x`` with this dual point,
@@ -539,9 +540,8 @@ def _matrix(A) -> tuple[np.ndarray, np.ndarray]:
         arr = np.array(A, dtype=np.float64, order="C")  # a copy: the solver's bounds are about this matrix
     else:
         arr = np.array(exact_float64_array(A, "A"), order="C")
-    with np.errstate(over="ignore", invalid="ignore"):
-        squares = np.einsum("ij,ij->j", arr, arr)
-    peak = float(np.max(squares))
+    sums = column_norms2_upper(arr)  # the float column sums of squares, or None if one is not finite
+    peak = float(np.max(sums[0])) if sums is not None else math.inf
     # 0 < peak <= 2^400 proves every |A_ij| <= 2^200 and A != 0 (a float sum of non-negative terms is at least each
     # rounded term, and fl(a^2) > 2^400 when |a| > 2^200); otherwise the entries decide
     if not 0 < peak <= ENTRY_LIMIT**2:
@@ -553,7 +553,8 @@ def _matrix(A) -> tuple[np.ndarray, np.ndarray]:
         if top == 0:
             raise Smale18Error("A is zero; the solver needs a non-zero matrix")
     arr.flags.writeable = False
-    return arr, column_norms_from_squares(squares, arr.shape[0])
+    assert sums is not None  # entries within 2^200 and m <= 2^40: every column sum of squares is below 2^441
+    return arr, column_norms_from_squares(*sums)
 
 
 def _vector(v, n: int, name: str) -> np.ndarray:
